@@ -1,0 +1,483 @@
+// Package provider is the kit a provider is written with. An author declares resource types as Go structs for
+// inputs and outputs and implements Create (and, as needed, Read, Update, Delete, Check, Diff) with typed
+// requests; the kit derives the schema from the struct tags, validates inputs, fills defaults, computes diffs,
+// converts property values, and serves the provider protocol over hashicorp/go-plugin with Serve.
+//
+// Struct tags on input and output fields:
+//
+//	infra:"name"                  the property name (default: the field name with a lower-case first letter)
+//	infra:"name,optional"         an input the program may leave unset (pointers, slices and maps are optional anyway)
+//	infra:"name,secret"           always a secret
+//	infra:"name,replace"          changing this input replaces the object
+//	doc:"..."                     the property's documentation
+//	default:"..."                 the value Check fills in when the input is absent
+package provider
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/infrago/infra/sdk/resource"
+)
+
+// Provider is a provider as its author assembles it.
+type Provider struct {
+	// Name is the package name: the first part of every type token ("random" in "random:index:String").
+	Name string
+	// Version is the provider's semantic version.
+	Version     string
+	Description string
+	// Config declares and receives the provider's configuration; see ConfigOf. Nil means none.
+	Config *ConfigSpec
+	// Resources are the resource types, built with NewResource.
+	Resources []Resource
+	// Functions are the provider functions, built with NewFunction.
+	Functions []Function
+}
+
+// ConfigSpec declares a provider's configuration type and what to do with a checked configuration.
+type ConfigSpec struct {
+	typ       reflect.Type
+	configure func(ctx context.Context, m resource.PropertyMap) error
+}
+
+// ConfigOf declares configuration of type C (a struct with the same tags as resource inputs); configure is called
+// once with the checked configuration before any resource operation.
+func ConfigOf[C any](configure func(ctx context.Context, config C) error) *ConfigSpec {
+	return &ConfigSpec{
+		typ: reflect.TypeOf((*C)(nil)).Elem(),
+		configure: func(ctx context.Context, m resource.PropertyMap) error {
+			var c C
+			if err := resource.MapToGo(m, &c); err != nil {
+				return fmt.Errorf("provider configuration: %w", err)
+			}
+			return configure(ctx, c)
+		},
+	}
+}
+
+// CreateRequest asks for a new object.
+type CreateRequest[I any] struct {
+	URN    resource.URN
+	Inputs I
+	// Timeout is how long the create may take; the context's deadline is set from it as well.
+	Timeout time.Duration
+	// IdempotencyToken is unique to this attempt; attach it to the object (client token, tag) so a create cut off
+	// by a crash can be found again.
+	IdempotencyToken string
+}
+
+// CreateResponse is a created object. Returning a non-empty ID together with an error means the object exists but
+// did not become ready: it is tracked, and the error is reported.
+type CreateResponse[O any] struct {
+	ID      string
+	Outputs O
+}
+
+// ReadRequest asks for the live state of an object.
+type ReadRequest[I, O any] struct {
+	URN resource.URN
+	ID  string
+	// Inputs and Outputs are what state holds; both are zero for an import.
+	Inputs  I
+	Outputs O
+	// Import is true when the object is being adopted and state holds nothing yet.
+	Import bool
+}
+
+// ReadResponse is an object's live state. An empty ID means the object no longer exists.
+type ReadResponse[I, O any] struct {
+	ID      string
+	Inputs  I
+	Outputs O
+}
+
+// UpdateRequest asks for an object to change in place.
+type UpdateRequest[I, O any] struct {
+	URN        resource.URN
+	ID         string
+	OldInputs  I
+	OldOutputs O
+	Inputs     I
+	Timeout    time.Duration
+}
+
+// DeleteRequest asks for an object to be removed.
+type DeleteRequest[I, O any] struct {
+	URN     resource.URN
+	ID      string
+	Inputs  I
+	Outputs O
+	Timeout time.Duration
+}
+
+// CheckRequest asks for new inputs to be validated; Inputs already have defaults filled in and passed the schema.
+type CheckRequest[I any] struct {
+	URN       resource.URN
+	OldInputs I
+	Inputs    I
+}
+
+// CheckFailure is one invalid input.
+type CheckFailure struct {
+	Property string
+	Reason   string
+}
+
+// DiffRequest asks what changed; the kit's default compares inputs using the schema.
+type DiffRequest[I, O any] struct {
+	URN        resource.URN
+	ID         string
+	OldInputs  I
+	OldOutputs O
+	Inputs     I
+}
+
+// DiffResponse says what a change does.
+type DiffResponse struct {
+	// HasChanges is false when nothing needs to happen.
+	HasChanges bool
+	// Changed lists the top-level properties that changed.
+	Changed []string
+	// Replaces lists the changed properties that force a replacement.
+	Replaces []string
+	// DeleteBeforeReplace asks for the old object to be deleted before the new one is created.
+	DeleteBeforeReplace bool
+}
+
+// Creator is the one method every resource implements.
+type Creator[I, O any] interface {
+	Create(ctx context.Context, req CreateRequest[I]) (CreateResponse[O], error)
+}
+
+// Reader is implemented by resources that can read live state (refresh, import, drift detection).
+type Reader[I, O any] interface {
+	Read(ctx context.Context, req ReadRequest[I, O]) (ReadResponse[I, O], error)
+}
+
+// Updater is implemented by resources that can change in place; without it every change replaces.
+type Updater[I, O any] interface {
+	Update(ctx context.Context, req UpdateRequest[I, O]) (O, error)
+}
+
+// Deleter is implemented by resources that have something to remove; without it delete only forgets.
+type Deleter[I, O any] interface {
+	Delete(ctx context.Context, req DeleteRequest[I, O]) error
+}
+
+// Checker is implemented by resources with validation beyond the schema. It is skipped while inputs hold values
+// not known yet (preview).
+type Checker[I any] interface {
+	Check(ctx context.Context, req CheckRequest[I]) (I, []CheckFailure, error)
+}
+
+// Differ is implemented by resources that need more than the schema-driven diff.
+type Differ[I, O any] interface {
+	Diff(ctx context.Context, req DiffRequest[I, O]) (DiffResponse, error)
+}
+
+// Resource is a resource type ready to be served; build one with NewResource.
+type Resource interface {
+	Token() string
+	build(b *schemaBuilder) ResourceSchema
+	ops() resourceOps
+}
+
+// ResourceOption adjusts a resource type.
+type ResourceOption func(*resourceSettings)
+
+type resourceSettings struct {
+	deleteBeforeReplace bool
+}
+
+// DeleteBeforeReplace marks a type whose replacements must delete the old object first (for example because
+// names are unique).
+func DeleteBeforeReplace() ResourceOption {
+	return func(s *resourceSettings) { s.deleteBeforeReplace = true }
+}
+
+// resourceOps is the untyped face of a resource type the server drives.
+type resourceOps struct {
+	inType, outType reflect.Type
+	check           func(ctx context.Context, urn resource.URN, olds, news resource.PropertyMap) (resource.PropertyMap, []CheckFailure, error)
+	diff            func(ctx context.Context, urn resource.URN, id string, oldIn, oldOut, news resource.PropertyMap) (DiffResponse, bool, error)
+	create          func(ctx context.Context, urn resource.URN, in resource.PropertyMap, timeout time.Duration, token string) (string, resource.PropertyMap, error)
+	read            func(ctx context.Context, urn resource.URN, id string, in, out resource.PropertyMap) (string, resource.PropertyMap, resource.PropertyMap, error)
+	update          func(ctx context.Context, urn resource.URN, id string, oldIn, oldOut, news resource.PropertyMap, timeout time.Duration) (resource.PropertyMap, error)
+	delete          func(ctx context.Context, urn resource.URN, id string, in, out resource.PropertyMap, timeout time.Duration) error
+	canUpdate       bool
+	canRead         bool
+}
+
+type resourceType[I, O any] struct {
+	token    string
+	doc      string
+	impl     Creator[I, O]
+	settings resourceSettings
+}
+
+// NewResource declares resource type token (pkg:module:Type) with input type I and output type O, implemented by
+// impl. impl may also implement Reader, Updater, Deleter, Checker and Differ.
+func NewResource[I, O any](token, description string, impl Creator[I, O], opts ...ResourceOption) Resource {
+	r := &resourceType[I, O]{token: token, doc: description, impl: impl}
+	for _, o := range opts {
+		o(&r.settings)
+	}
+	return r
+}
+
+func (r *resourceType[I, O]) Token() string { return r.token }
+
+func (r *resourceType[I, O]) build(b *schemaBuilder) ResourceSchema {
+	mod := moduleOf(r.token)
+	return ResourceSchema{
+		Description:         r.doc,
+		Inputs:              b.properties(reflect.TypeOf((*I)(nil)).Elem(), mod, true),
+		Outputs:             b.properties(reflect.TypeOf((*O)(nil)).Elem(), mod, false),
+		DeleteBeforeReplace: r.settings.deleteBeforeReplace,
+	}
+}
+
+func decodeInputs[T any](m resource.PropertyMap, what string) (T, error) {
+	var v T
+	if err := resource.MapToGo(m, &v); err != nil {
+		return v, fmt.Errorf("decode %s: %w", what, err)
+	}
+	return v, nil
+}
+
+func (r *resourceType[I, O]) ops() resourceOps {
+	ops := resourceOps{
+		inType:  reflect.TypeOf((*I)(nil)).Elem(),
+		outType: reflect.TypeOf((*O)(nil)).Elem(),
+	}
+	if c, ok := r.impl.(Checker[I]); ok {
+		ops.check = func(ctx context.Context, urn resource.URN, olds, news resource.PropertyMap) (resource.PropertyMap, []CheckFailure, error) {
+			if news.ContainsUnknowns() {
+				return news, nil, nil
+			}
+			in, err := decodeInputs[I](news, "inputs")
+			if err != nil {
+				return nil, nil, err
+			}
+			var old I
+			if len(olds) > 0 && !olds.ContainsUnknowns() {
+				old, _ = decodeInputs[I](olds, "old inputs")
+			}
+			checked, failures, err := c.Check(ctx, CheckRequest[I]{URN: urn, OldInputs: old, Inputs: in})
+			if err != nil || len(failures) > 0 {
+				return nil, failures, err
+			}
+			m, err := resource.MapFromGo(checked)
+			if err != nil {
+				return nil, nil, fmt.Errorf("encode checked inputs: %w", err)
+			}
+			return keepSecrets(news, m), nil, nil
+		}
+	}
+	if d, ok := r.impl.(Differ[I, O]); ok {
+		ops.diff = func(ctx context.Context, urn resource.URN, id string, oldIn, oldOut, news resource.PropertyMap) (DiffResponse, bool, error) {
+			if news.ContainsUnknowns() {
+				return DiffResponse{}, false, nil // fall back to the schema diff
+			}
+			oi, err := decodeInputs[I](oldIn, "old inputs")
+			if err != nil {
+				return DiffResponse{}, false, err
+			}
+			oo, err := decodeInputs[O](oldOut, "old outputs")
+			if err != nil {
+				return DiffResponse{}, false, err
+			}
+			ni, err := decodeInputs[I](news, "inputs")
+			if err != nil {
+				return DiffResponse{}, false, err
+			}
+			resp, err := d.Diff(ctx, DiffRequest[I, O]{URN: urn, ID: id, OldInputs: oi, OldOutputs: oo, Inputs: ni})
+			return resp, true, err
+		}
+	}
+	ops.create = func(ctx context.Context, urn resource.URN, in resource.PropertyMap, timeout time.Duration, token string) (string, resource.PropertyMap, error) {
+		inputs, err := decodeInputs[I](in, "inputs")
+		if err != nil {
+			return "", nil, err
+		}
+		resp, cerr := r.impl.Create(ctx, CreateRequest[I]{URN: urn, Inputs: inputs, Timeout: timeout, IdempotencyToken: token})
+		if resp.ID == "" {
+			if cerr == nil {
+				cerr = fmt.Errorf("provider returned no ID for the new object")
+			}
+			return "", nil, cerr
+		}
+		out, err := resource.MapFromGo(resp.Outputs)
+		if err != nil {
+			return resp.ID, nil, fmt.Errorf("encode outputs: %w", err)
+		}
+		return resp.ID, out, cerr
+	}
+	if rd, ok := r.impl.(Reader[I, O]); ok {
+		ops.canRead = true
+		ops.read = func(ctx context.Context, urn resource.URN, id string, inM, outM resource.PropertyMap) (string, resource.PropertyMap, resource.PropertyMap, error) {
+			req := ReadRequest[I, O]{URN: urn, ID: id, Import: len(inM) == 0 && len(outM) == 0}
+			var err error
+			if req.Inputs, err = decodeInputs[I](inM, "inputs"); err != nil {
+				return "", nil, nil, err
+			}
+			if req.Outputs, err = decodeInputs[O](outM, "outputs"); err != nil {
+				return "", nil, nil, err
+			}
+			resp, err := rd.Read(ctx, req)
+			if err != nil || resp.ID == "" {
+				return "", nil, nil, err
+			}
+			ins, err := resource.MapFromGo(resp.Inputs)
+			if err != nil {
+				return "", nil, nil, fmt.Errorf("encode inputs: %w", err)
+			}
+			outs, err := resource.MapFromGo(resp.Outputs)
+			if err != nil {
+				return "", nil, nil, fmt.Errorf("encode outputs: %w", err)
+			}
+			return resp.ID, ins, outs, nil
+		}
+	}
+	if u, ok := r.impl.(Updater[I, O]); ok {
+		ops.canUpdate = true
+		ops.update = func(ctx context.Context, urn resource.URN, id string, oldIn, oldOut, news resource.PropertyMap, timeout time.Duration) (resource.PropertyMap, error) {
+			req := UpdateRequest[I, O]{URN: urn, ID: id, Timeout: timeout}
+			var err error
+			if req.OldInputs, err = decodeInputs[I](oldIn, "old inputs"); err != nil {
+				return nil, err
+			}
+			if req.OldOutputs, err = decodeInputs[O](oldOut, "old outputs"); err != nil {
+				return nil, err
+			}
+			if req.Inputs, err = decodeInputs[I](news, "inputs"); err != nil {
+				return nil, err
+			}
+			o, err := u.Update(ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			out, err := resource.MapFromGo(o)
+			if err != nil {
+				return nil, fmt.Errorf("encode outputs: %w", err)
+			}
+			return out, nil
+		}
+	}
+	if d, ok := r.impl.(Deleter[I, O]); ok {
+		ops.delete = func(ctx context.Context, urn resource.URN, id string, inM, outM resource.PropertyMap, timeout time.Duration) error {
+			req := DeleteRequest[I, O]{URN: urn, ID: id, Timeout: timeout}
+			var err error
+			if req.Inputs, err = decodeInputs[I](inM, "inputs"); err != nil {
+				return err
+			}
+			if req.Outputs, err = decodeInputs[O](outM, "outputs"); err != nil {
+				return err
+			}
+			return d.Delete(ctx, req)
+		}
+	}
+	return ops
+}
+
+// keepSecrets marks as secret every top-level property of out that was secret in in.
+func keepSecrets(in, out resource.PropertyMap) resource.PropertyMap {
+	for k, v := range in {
+		if v.IsSecret() {
+			if o, ok := out[k]; ok && !o.IsSecret() {
+				out[k] = resource.MakeSecret(o)
+			}
+		}
+	}
+	return out
+}
+
+// Function is a provider function ready to be served; build one with NewFunction.
+type Function interface {
+	Token() string
+	build(b *schemaBuilder) FunctionSchema
+	call(ctx context.Context, args resource.PropertyMap) (resource.PropertyMap, error)
+}
+
+type function[I, O any] struct {
+	token string
+	doc   string
+	fn    func(ctx context.Context, args I) (O, error)
+}
+
+// NewFunction declares provider function token with argument type I and result type O.
+func NewFunction[I, O any](token, description string, fn func(ctx context.Context, args I) (O, error)) Function {
+	return &function[I, O]{token: token, doc: description, fn: fn}
+}
+
+func (f *function[I, O]) Token() string { return f.token }
+
+func (f *function[I, O]) build(b *schemaBuilder) FunctionSchema {
+	mod := moduleOf(f.token)
+	return FunctionSchema{
+		Description: f.doc,
+		Inputs:      b.properties(reflect.TypeOf((*I)(nil)).Elem(), mod, true),
+		Outputs:     b.properties(reflect.TypeOf((*O)(nil)).Elem(), mod, false),
+	}
+}
+
+func (f *function[I, O]) call(ctx context.Context, args resource.PropertyMap) (resource.PropertyMap, error) {
+	in, err := decodeInputs[I](args, "arguments")
+	if err != nil {
+		return nil, err
+	}
+	out, err := f.fn(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return resource.MapFromGo(out)
+}
+
+// BuildSchema derives the provider's schema from its declarations. It fails when a declaration cannot be
+// described (an unsupported Go type, a bad default, a duplicate or malformed token).
+func (p Provider) BuildSchema() (Schema, error) {
+	b := newSchemaBuilder(p.Name)
+	s := Schema{
+		SchemaVersion: SchemaVersion,
+		Name:          p.Name,
+		Version:       p.Version,
+		Description:   p.Description,
+		Resources:     map[string]ResourceSchema{},
+	}
+	if p.Config != nil {
+		s.Config = b.properties(p.Config.typ, "index", true)
+	}
+	for _, r := range p.Resources {
+		tok := r.Token()
+		if err := resource.ValidateType(tok); err != nil || resource.Package(tok) != p.Name {
+			return Schema{}, fmt.Errorf("resource token %q must be %s:<module>:<Type>", tok, p.Name)
+		}
+		if _, dup := s.Resources[tok]; dup {
+			return Schema{}, fmt.Errorf("resource type %s declared twice", tok)
+		}
+		s.Resources[tok] = r.build(b)
+	}
+	for _, f := range p.Functions {
+		tok := f.Token()
+		if err := resource.ValidateType(tok); err != nil || resource.Package(tok) != p.Name {
+			return Schema{}, fmt.Errorf("function token %q must be %s:<module>:<name>", tok, p.Name)
+		}
+		if s.Functions == nil {
+			s.Functions = map[string]FunctionSchema{}
+		}
+		if _, dup := s.Functions[tok]; dup {
+			return Schema{}, fmt.Errorf("function %s declared twice", tok)
+		}
+		s.Functions[tok] = f.build(b)
+	}
+	if len(b.types) > 0 {
+		s.Types = b.types
+	}
+	if len(b.errors) > 0 {
+		return Schema{}, fmt.Errorf("provider %s schema: %v", p.Name, b.errors)
+	}
+	return s, nil
+}

@@ -1,0 +1,394 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/infrago/infra/sdk/resource"
+	"github.com/infrago/infra/sdk/rpc/propertypb"
+	pb "github.com/infrago/infra/sdk/rpc/providerpb"
+)
+
+// ProtocolVersion is the version of provider.proto this kit speaks.
+const ProtocolVersion = 1
+
+// Server serves a Provider over the provider protocol. Serve runs one as a plugin; tests can use one directly.
+type Server struct {
+	pb.UnimplementedResourceProviderServer
+
+	p         Provider
+	schema    Schema
+	schemaRaw []byte
+	resources map[string]resourceOps
+	functions map[string]Function
+
+	// base is cancelled by Cancel; every operation's context derives from it as well as from its request.
+	base   context.Context
+	cancel context.CancelFunc
+
+	mu         sync.Mutex
+	configured bool
+}
+
+// NewServer prepares p to be served. It fails when p's schema cannot be built.
+func NewServer(p Provider) (*Server, error) {
+	s, err := p.BuildSchema()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := MarshalSchema(s)
+	if err != nil {
+		return nil, err
+	}
+	base, cancel := context.WithCancel(context.Background())
+	srv := &Server{p: p, schema: s, schemaRaw: raw, resources: map[string]resourceOps{}, functions: map[string]Function{},
+		base: base, cancel: cancel}
+	for _, r := range p.Resources {
+		srv.resources[r.Token()] = r.ops()
+	}
+	for _, f := range p.Functions {
+		srv.functions[f.Token()] = f
+	}
+	return srv, nil
+}
+
+// Schema is the schema the server was built with.
+func (s *Server) Schema() Schema { return s.schema }
+
+// opContext joins the request's context with the server's cancellation and an optional timeout.
+func (s *Server) opContext(ctx context.Context, timeoutSeconds float64) (context.Context, context.CancelFunc, time.Duration) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.base, cancel)
+	var timeout time.Duration
+	if timeoutSeconds > 0 {
+		timeout = time.Duration(timeoutSeconds * float64(time.Second))
+		var tcancel context.CancelFunc
+		ctx, tcancel = context.WithTimeout(ctx, timeout)
+		inner := cancel
+		cancel = func() { tcancel(); inner() }
+	}
+	return ctx, func() { stop(); cancel() }, timeout
+}
+
+func (s *Server) lookup(typ string) (resourceOps, error) {
+	ops, ok := s.resources[typ]
+	if !ok {
+		return resourceOps{}, status.Errorf(codes.NotFound, "provider %s has no resource type %s", s.p.Name, typ)
+	}
+	return ops, nil
+}
+
+func toMap(m *propertypb.Map, what string) (resource.PropertyMap, error) {
+	pm, err := propertypb.ToMap(m)
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "%s: %v", what, err)
+	}
+	return pm, nil
+}
+
+func opError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return status.Error(codes.DeadlineExceeded, err.Error())
+	}
+	if errors.Is(err, context.Canceled) {
+		return status.Error(codes.Canceled, err.Error())
+	}
+	return status.Error(codes.Unknown, err.Error())
+}
+
+func failuresPB(fs []CheckFailure) []*pb.CheckFailure {
+	out := make([]*pb.CheckFailure, len(fs))
+	for i, f := range fs {
+		out[i] = &pb.CheckFailure{Property: f.Property, Reason: f.Reason}
+	}
+	return out
+}
+
+// Handshake implements the provider protocol.
+func (s *Server) Handshake(_ context.Context, req *pb.HandshakeRequest) (*pb.HandshakeResponse, error) {
+	return &pb.HandshakeResponse{ProtocolVersion: ProtocolVersion, Name: s.p.Name, Version: s.p.Version}, nil
+}
+
+// GetSchema implements the provider protocol.
+func (s *Server) GetSchema(context.Context, *pb.GetSchemaRequest) (*pb.GetSchemaResponse, error) {
+	return &pb.GetSchemaResponse{SchemaJson: s.schemaRaw}, nil
+}
+
+// CheckConfig implements the provider protocol.
+func (s *Server) CheckConfig(_ context.Context, req *pb.CheckRequest) (*pb.CheckResponse, error) {
+	news, err := toMap(req.GetNews(), "config")
+	if err != nil {
+		return nil, err
+	}
+	checked, failures := s.schema.CheckProperties(s.schema.Config, news)
+	if len(failures) > 0 {
+		return &pb.CheckResponse{Failures: failuresPB(failures)}, nil
+	}
+	return &pb.CheckResponse{Inputs: propertypb.FromMap(checked)}, nil
+}
+
+// Configure implements the provider protocol.
+func (s *Server) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
+	cfg, err := toMap(req.GetConfig(), "config")
+	if err != nil {
+		return nil, err
+	}
+	if s.p.Config != nil {
+		if cfg.ContainsUnknowns() {
+			return nil, status.Error(codes.FailedPrecondition, "provider configuration holds values not known yet")
+		}
+		if err := s.p.Config.configure(ctx, cfg); err != nil {
+			return nil, opError(fmt.Errorf("configure provider %s: %w", s.p.Name, err))
+		}
+	}
+	s.mu.Lock()
+	s.configured = true
+	s.mu.Unlock()
+	return &pb.ConfigureResponse{}, nil
+}
+
+// Check implements the provider protocol.
+func (s *Server) Check(ctx context.Context, req *pb.CheckRequest) (*pb.CheckResponse, error) {
+	ops, err := s.lookup(req.GetType())
+	if err != nil {
+		return nil, err
+	}
+	olds, err := toMap(req.GetOlds(), "olds")
+	if err != nil {
+		return nil, err
+	}
+	news, err := toMap(req.GetNews(), "news")
+	if err != nil {
+		return nil, err
+	}
+	rs := s.schema.Resources[req.GetType()]
+	checked, failures := s.schema.CheckProperties(rs.Inputs, news)
+	if len(failures) > 0 {
+		return &pb.CheckResponse{Failures: failuresPB(failures)}, nil
+	}
+	if ops.check != nil {
+		ctx, cancel, _ := s.opContext(ctx, 0)
+		defer cancel()
+		c, failures, err := ops.check(ctx, resource.URN(req.GetUrn()), olds, checked)
+		if err != nil {
+			return nil, opError(err)
+		}
+		if len(failures) > 0 {
+			return &pb.CheckResponse{Failures: failuresPB(failures)}, nil
+		}
+		checked = c
+	}
+	return &pb.CheckResponse{Inputs: propertypb.FromMap(checked)}, nil
+}
+
+// Diff implements the provider protocol.
+func (s *Server) Diff(ctx context.Context, req *pb.DiffRequest) (*pb.DiffResponse, error) {
+	ops, err := s.lookup(req.GetType())
+	if err != nil {
+		return nil, err
+	}
+	oldIn, err := toMap(req.GetOldInputs(), "old inputs")
+	if err != nil {
+		return nil, err
+	}
+	oldOut, err := toMap(req.GetOldOutputs(), "old outputs")
+	if err != nil {
+		return nil, err
+	}
+	news, err := toMap(req.GetNews(), "news")
+	if err != nil {
+		return nil, err
+	}
+	rs := s.schema.Resources[req.GetType()]
+	var resp DiffResponse
+	handled := false
+	if ops.diff != nil {
+		ctx, cancel, _ := s.opContext(ctx, 0)
+		defer cancel()
+		resp, handled, err = ops.diff(ctx, resource.URN(req.GetUrn()), req.GetId(), oldIn, oldOut, news)
+		if err != nil {
+			return nil, opError(err)
+		}
+	}
+	if !handled {
+		resp = DiffInputs(rs.Inputs, oldIn, news, ops.canUpdate)
+	}
+	out := &pb.DiffResponse{
+		Changes:             pb.DiffResponse_NONE,
+		Replaces:            resp.Replaces,
+		Diffs:               resp.Changed,
+		DeleteBeforeReplace: resp.DeleteBeforeReplace || rs.DeleteBeforeReplace,
+	}
+	if resp.HasChanges {
+		out.Changes = pb.DiffResponse_SOME
+	}
+	return out, nil
+}
+
+// Create implements the provider protocol.
+func (s *Server) Create(ctx context.Context, req *pb.CreateRequest) (*pb.CreateResponse, error) {
+	ops, err := s.lookup(req.GetType())
+	if err != nil {
+		return nil, err
+	}
+	in, err := toMap(req.GetProperties(), "properties")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel, timeout := s.opContext(ctx, req.GetTimeout())
+	defer cancel()
+	id, out, err := ops.create(ctx, resource.URN(req.GetUrn()), in, timeout, req.GetIdempotencyToken())
+	if id == "" {
+		return nil, opError(err)
+	}
+	resp := &pb.CreateResponse{Id: id, Properties: propertypb.FromMap(s.markSecrets(req.GetType(), in, out))}
+	if err != nil {
+		resp.InitErrors = []string{err.Error()}
+	}
+	return resp, nil
+}
+
+// markSecrets applies the schema's secret outputs and carries the secretness of inputs to same-named outputs.
+func (s *Server) markSecrets(typ string, in, out resource.PropertyMap) resource.PropertyMap {
+	if out == nil {
+		return nil
+	}
+	rs := s.schema.Resources[typ]
+	for k, p := range rs.Outputs {
+		if v, ok := out[k]; ok && p.Secret && !v.IsNull() {
+			out[k] = resource.MakeSecret(v)
+		}
+	}
+	return keepSecrets(in, out)
+}
+
+// Read implements the provider protocol.
+func (s *Server) Read(ctx context.Context, req *pb.ReadRequest) (*pb.ReadResponse, error) {
+	ops, err := s.lookup(req.GetType())
+	if err != nil {
+		return nil, err
+	}
+	in, err := toMap(req.GetInputs(), "inputs")
+	if err != nil {
+		return nil, err
+	}
+	out, err := toMap(req.GetProperties(), "properties")
+	if err != nil {
+		return nil, err
+	}
+	if !ops.canRead {
+		if len(in) == 0 && len(out) == 0 {
+			return nil, status.Errorf(codes.Unimplemented, "resource type %s cannot be imported: its provider cannot read existing objects", req.GetType())
+		}
+		// Nothing to read: the object is what state says it is.
+		return &pb.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
+	}
+	ctx, cancel, _ := s.opContext(ctx, 0)
+	defer cancel()
+	id, ins, outs, err := ops.read(ctx, resource.URN(req.GetUrn()), req.GetId(), in, out)
+	if err != nil {
+		return nil, opError(err)
+	}
+	if id == "" {
+		return &pb.ReadResponse{}, nil
+	}
+	ins = keepSecrets(in, ins)
+	return &pb.ReadResponse{Id: id, Inputs: propertypb.FromMap(ins), Properties: propertypb.FromMap(s.markSecrets(req.GetType(), ins, outs))}, nil
+}
+
+// Update implements the provider protocol.
+func (s *Server) Update(ctx context.Context, req *pb.UpdateRequest) (*pb.UpdateResponse, error) {
+	ops, err := s.lookup(req.GetType())
+	if err != nil {
+		return nil, err
+	}
+	if !ops.canUpdate {
+		return nil, status.Errorf(codes.Unimplemented, "resource type %s cannot be updated in place", req.GetType())
+	}
+	oldIn, err := toMap(req.GetOldInputs(), "old inputs")
+	if err != nil {
+		return nil, err
+	}
+	olds, err := toMap(req.GetOlds(), "olds")
+	if err != nil {
+		return nil, err
+	}
+	news, err := toMap(req.GetNews(), "news")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel, timeout := s.opContext(ctx, req.GetTimeout())
+	defer cancel()
+	out, err := ops.update(ctx, resource.URN(req.GetUrn()), req.GetId(), oldIn, olds, news, timeout)
+	if err != nil {
+		return nil, opError(err)
+	}
+	return &pb.UpdateResponse{Properties: propertypb.FromMap(s.markSecrets(req.GetType(), news, out))}, nil
+}
+
+// Delete implements the provider protocol.
+func (s *Server) Delete(ctx context.Context, req *pb.DeleteRequest) (*pb.DeleteResponse, error) {
+	ops, err := s.lookup(req.GetType())
+	if err != nil {
+		return nil, err
+	}
+	if ops.delete == nil {
+		return &pb.DeleteResponse{}, nil
+	}
+	in, err := toMap(req.GetInputs(), "inputs")
+	if err != nil {
+		return nil, err
+	}
+	out, err := toMap(req.GetProperties(), "properties")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel, timeout := s.opContext(ctx, req.GetTimeout())
+	defer cancel()
+	if err := ops.delete(ctx, resource.URN(req.GetUrn()), req.GetId(), in, out, timeout); err != nil {
+		return nil, opError(err)
+	}
+	return &pb.DeleteResponse{}, nil
+}
+
+// Invoke implements the provider protocol.
+func (s *Server) Invoke(ctx context.Context, req *pb.InvokeRequest) (*pb.InvokeResponse, error) {
+	f, ok := s.functions[req.GetToken()]
+	if !ok {
+		return nil, status.Errorf(codes.NotFound, "provider %s has no function %s", s.p.Name, req.GetToken())
+	}
+	args, err := toMap(req.GetArgs(), "arguments")
+	if err != nil {
+		return nil, err
+	}
+	fs := s.schema.Functions[req.GetToken()]
+	checked, failures := s.schema.CheckProperties(fs.Inputs, args)
+	if len(failures) > 0 {
+		return &pb.InvokeResponse{Failures: failuresPB(failures)}, nil
+	}
+	ctx, cancel, _ := s.opContext(ctx, 0)
+	defer cancel()
+	out, err := f.call(ctx, checked)
+	if err != nil {
+		return nil, opError(err)
+	}
+	return &pb.InvokeResponse{Result: propertypb.FromMap(out)}, nil
+}
+
+// Cancel implements the provider protocol: every in-flight and later operation's context is cancelled.
+func (s *Server) Cancel(context.Context, *pb.CancelRequest) (*pb.CancelResponse, error) {
+	s.cancel()
+	return &pb.CancelResponse{}, nil
+}
