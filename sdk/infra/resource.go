@@ -170,6 +170,11 @@ func (r *registration) idOutput() Output[string] {
 	return Output[string]{s: r.id}
 }
 
+// MissingArgError is the error generated constructors return when a required argument is not set.
+func MissingArgError(typ, name, field string) error {
+	return fmt.Errorf("%s %q: required argument %s is not set", typ, name, field)
+}
+
 var errNilContext = errors.New("nil *infra.Context: pass the ctx that infra.Run gave your program")
 
 // dependencyError marks a failure caused by a dependency's failure, which was reported on its own.

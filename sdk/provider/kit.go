@@ -67,6 +67,8 @@ type CreateRequest[I any] struct {
 	// IdempotencyToken is unique to this attempt; attach it to the object (client token, tag) so a create cut off
 	// by a crash can be found again.
 	IdempotencyToken string
+	// SecretInputs names the top-level inputs the program marked secret (the typed Inputs no longer show it).
+	SecretInputs []string
 }
 
 // CreateResponse is a created object. Returning a non-empty ID together with an error means the object exists but
@@ -74,6 +76,9 @@ type CreateRequest[I any] struct {
 type CreateResponse[O any] struct {
 	ID      string
 	Outputs O
+	// Secret names top-level outputs to mark secret beyond those the schema declares secret (for example an
+	// output derived from a secret input).
+	Secret []string
 }
 
 // ReadRequest asks for the live state of an object.
@@ -102,6 +107,15 @@ type UpdateRequest[I, O any] struct {
 	OldOutputs O
 	Inputs     I
 	Timeout    time.Duration
+	// SecretInputs names the top-level inputs the program marked secret.
+	SecretInputs []string
+}
+
+// UpdateResponse is an updated object's outputs.
+type UpdateResponse[O any] struct {
+	Outputs O
+	// Secret names top-level outputs to mark secret beyond those the schema declares secret.
+	Secret []string
 }
 
 // DeleteRequest asks for an object to be removed.
@@ -159,7 +173,7 @@ type Reader[I, O any] interface {
 
 // Updater is implemented by resources that can change in place; without it every change replaces.
 type Updater[I, O any] interface {
-	Update(ctx context.Context, req UpdateRequest[I, O]) (O, error)
+	Update(ctx context.Context, req UpdateRequest[I, O]) (UpdateResponse[O], error)
 }
 
 // Deleter is implemented by resources that have something to remove; without it delete only forgets.
@@ -303,7 +317,8 @@ func (r *resourceType[I, O]) ops() resourceOps {
 		if err != nil {
 			return "", nil, err
 		}
-		resp, cerr := r.impl.Create(ctx, CreateRequest[I]{URN: urn, Inputs: inputs, Timeout: timeout, IdempotencyToken: token})
+		resp, cerr := r.impl.Create(ctx, CreateRequest[I]{URN: urn, Inputs: inputs, Timeout: timeout, IdempotencyToken: token,
+			SecretInputs: secretKeys(in)})
 		if resp.ID == "" {
 			if cerr == nil {
 				cerr = fmt.Errorf("provider returned no ID for the new object")
@@ -314,7 +329,7 @@ func (r *resourceType[I, O]) ops() resourceOps {
 		if err != nil {
 			return resp.ID, nil, fmt.Errorf("encode outputs: %w", err)
 		}
-		return resp.ID, out, cerr
+		return resp.ID, markSecret(out, resp.Secret), cerr
 	}
 	if rd, ok := r.impl.(Reader[I, O]); ok {
 		ops.canRead = true
@@ -345,7 +360,7 @@ func (r *resourceType[I, O]) ops() resourceOps {
 	if u, ok := r.impl.(Updater[I, O]); ok {
 		ops.canUpdate = true
 		ops.update = func(ctx context.Context, urn resource.URN, id string, oldIn, oldOut, news resource.PropertyMap, timeout time.Duration) (resource.PropertyMap, error) {
-			req := UpdateRequest[I, O]{URN: urn, ID: id, Timeout: timeout}
+			req := UpdateRequest[I, O]{URN: urn, ID: id, Timeout: timeout, SecretInputs: secretKeys(news)}
 			var err error
 			if req.OldInputs, err = decodeInputs[I](oldIn, "old inputs"); err != nil {
 				return nil, err
@@ -356,15 +371,15 @@ func (r *resourceType[I, O]) ops() resourceOps {
 			if req.Inputs, err = decodeInputs[I](news, "inputs"); err != nil {
 				return nil, err
 			}
-			o, err := u.Update(ctx, req)
+			resp, err := u.Update(ctx, req)
 			if err != nil {
 				return nil, err
 			}
-			out, err := resource.MapFromGo(o)
+			out, err := resource.MapFromGo(resp.Outputs)
 			if err != nil {
 				return nil, fmt.Errorf("encode outputs: %w", err)
 			}
-			return out, nil
+			return markSecret(out, resp.Secret), nil
 		}
 	}
 	if d, ok := r.impl.(Deleter[I, O]); ok {
@@ -381,6 +396,25 @@ func (r *resourceType[I, O]) ops() resourceOps {
 		}
 	}
 	return ops
+}
+
+func secretKeys(m resource.PropertyMap) []string {
+	var keys []string
+	for _, k := range m.Keys() {
+		if m[k].ContainsSecrets() {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func markSecret(m resource.PropertyMap, names []string) resource.PropertyMap {
+	for _, n := range names {
+		if v, ok := m[n]; ok && !v.IsNull() {
+			m[n] = resource.MakeSecret(v)
+		}
+	}
+	return m
 }
 
 // keepSecrets marks as secret every top-level property of out that was secret in in.
