@@ -125,6 +125,8 @@ type DeleteRequest[I, O any] struct {
 	Inputs  I
 	Outputs O
 	Timeout time.Duration
+	// SecretInputs names the top-level inputs that hold secrets, so that a failure message can avoid them.
+	SecretInputs []string
 }
 
 // CheckRequest asks for new inputs to be validated; Inputs already have defaults filled in and passed the schema.
@@ -216,7 +218,7 @@ func DeleteBeforeReplace() ResourceOption {
 type resourceOps struct {
 	inType, outType reflect.Type
 	check           func(ctx context.Context, urn resource.URN, olds, news resource.PropertyMap) (resource.PropertyMap, []CheckFailure, error)
-	diff            func(ctx context.Context, urn resource.URN, id string, oldIn, oldOut, news resource.PropertyMap) (DiffResponse, bool, error)
+	diff            func(ctx context.Context, urn resource.URN, id string, oldIn, oldOut, news resource.PropertyMap, props map[string]Property) (DiffResponse, bool, error)
 	create          func(ctx context.Context, urn resource.URN, in resource.PropertyMap, timeout time.Duration, token string) (string, resource.PropertyMap, error)
 	read            func(ctx context.Context, urn resource.URN, id string, in, out resource.PropertyMap) (string, resource.PropertyMap, resource.PropertyMap, error)
 	update          func(ctx context.Context, urn resource.URN, id string, oldIn, oldOut, news resource.PropertyMap, timeout time.Duration) (resource.PropertyMap, error)
@@ -288,13 +290,28 @@ func (r *resourceType[I, O]) ops() resourceOps {
 			if err != nil {
 				return nil, nil, fmt.Errorf("encode checked inputs: %w", err)
 			}
-			return keepSecrets(news, m), nil, nil
+			return restoreSecrets(news, m), nil, nil
 		}
 	}
 	if d, ok := r.impl.(Differ[I, O]); ok {
-		ops.diff = func(ctx context.Context, urn resource.URN, id string, oldIn, oldOut, news resource.PropertyMap) (DiffResponse, bool, error) {
+		ops.diff = func(ctx context.Context, urn resource.URN, id string, oldIn, oldOut, news resource.PropertyMap, props map[string]Property) (DiffResponse, bool, error) {
+			// In a preview some inputs may not be known yet. A typed Differ cannot hold them, so unknown strings
+			// are shown to it as UnknownString (which differs from every real value) and other unknowns as
+			// absent; afterwards every unknown input counts as changed whatever the Differ said.
+			var unknown []string
 			if news.ContainsUnknowns() {
-				return DiffResponse{}, false, nil // fall back to the schema diff
+				news = news.Copy()
+				for _, k := range news.Keys() {
+					if !news[k].ContainsUnknowns() {
+						continue
+					}
+					unknown = append(unknown, k)
+					if p, ok := props[k]; ok && p.Type == "string" && news[k].Unsecret().IsUnknown() {
+						news[k] = resource.NewString(UnknownString)
+					} else {
+						delete(news, k)
+					}
+				}
 			}
 			oi, err := decodeInputs[I](oldIn, "old inputs")
 			if err != nil {
@@ -309,7 +326,19 @@ func (r *resourceType[I, O]) ops() resourceOps {
 				return DiffResponse{}, false, err
 			}
 			resp, err := d.Diff(ctx, DiffRequest[I, O]{URN: urn, ID: id, OldInputs: oi, OldOutputs: oo, Inputs: ni})
-			return resp, true, err
+			if err != nil {
+				return resp, true, err
+			}
+			for _, k := range unknown {
+				if !contains(resp.Changed, k) {
+					resp.Changed = append(resp.Changed, k)
+					if props[k].ReplaceOnChanges {
+						resp.Replaces = append(resp.Replaces, k)
+					}
+				}
+			}
+			resp.HasChanges = resp.HasChanges || len(unknown) > 0
+			return resp, true, nil
 		}
 	}
 	ops.create = func(ctx context.Context, urn resource.URN, in resource.PropertyMap, timeout time.Duration, token string) (string, resource.PropertyMap, error) {
@@ -329,7 +358,7 @@ func (r *resourceType[I, O]) ops() resourceOps {
 		if err != nil {
 			return resp.ID, nil, fmt.Errorf("encode outputs: %w", err)
 		}
-		return resp.ID, markSecret(out, resp.Secret), cerr
+		return resp.ID, markSecret(restoreSecrets(in, out), resp.Secret), cerr
 	}
 	if rd, ok := r.impl.(Reader[I, O]); ok {
 		ops.canRead = true
@@ -354,7 +383,7 @@ func (r *resourceType[I, O]) ops() resourceOps {
 			if err != nil {
 				return "", nil, nil, fmt.Errorf("encode outputs: %w", err)
 			}
-			return resp.ID, ins, outs, nil
+			return resp.ID, restoreSecrets(inM, ins), restoreSecrets(outM, outs), nil
 		}
 	}
 	if u, ok := r.impl.(Updater[I, O]); ok {
@@ -379,12 +408,12 @@ func (r *resourceType[I, O]) ops() resourceOps {
 			if err != nil {
 				return nil, fmt.Errorf("encode outputs: %w", err)
 			}
-			return markSecret(out, resp.Secret), nil
+			return markSecret(restoreSecrets(news, out), resp.Secret), nil
 		}
 	}
 	if d, ok := r.impl.(Deleter[I, O]); ok {
 		ops.delete = func(ctx context.Context, urn resource.URN, id string, inM, outM resource.PropertyMap, timeout time.Duration) error {
-			req := DeleteRequest[I, O]{URN: urn, ID: id, Timeout: timeout}
+			req := DeleteRequest[I, O]{URN: urn, ID: id, Timeout: timeout, SecretInputs: secretKeys(inM)}
 			var err error
 			if req.Inputs, err = decodeInputs[I](inM, "inputs"); err != nil {
 				return err
@@ -417,13 +446,37 @@ func markSecret(m resource.PropertyMap, names []string) resource.PropertyMap {
 	return m
 }
 
-// keepSecrets marks as secret every top-level property of out that was secret in in.
-func keepSecrets(in, out resource.PropertyMap) resource.PropertyMap {
-	for k, v := range in {
-		if v.IsSecret() {
-			if o, ok := out[k]; ok && !o.IsSecret() {
-				out[k] = resource.MakeSecret(o)
-			}
+// UnknownString is what a typed Differ sees, during a preview, in place of a string input that is not known yet.
+const UnknownString = "\x00<unknown>\x00"
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// restoreSecrets carries the secrets of in over to the same-named properties of out, which went through typed Go
+// values that cannot hold secret marks. A property that came back unchanged gets in's value, secret marks and
+// all, even when they are nested; one that changed and held a secret becomes secret as a whole.
+func restoreSecrets(in, out resource.PropertyMap) resource.PropertyMap {
+	if out == nil {
+		return nil
+	}
+	for k, iv := range in {
+		if !iv.ContainsSecrets() {
+			continue
+		}
+		ov, ok := out[k]
+		if !ok {
+			continue
+		}
+		if ov.EqualIgnoringSecrets(iv) {
+			out[k] = iv
+		} else if !ov.IsSecret() {
+			out[k] = resource.MakeSecret(ov)
 		}
 	}
 	return out

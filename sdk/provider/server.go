@@ -217,7 +217,7 @@ func (s *Server) Diff(ctx context.Context, req *pb.DiffRequest) (*pb.DiffRespons
 	if ops.diff != nil {
 		ctx, cancel, _ := s.opContext(ctx, 0)
 		defer cancel()
-		resp, handled, err = ops.diff(ctx, resource.URN(req.GetUrn()), req.GetId(), oldIn, oldOut, news)
+		resp, handled, err = ops.diff(ctx, resource.URN(req.GetUrn()), req.GetId(), oldIn, oldOut, news, rs.Inputs)
 		if err != nil {
 			return nil, opError(err)
 		}
@@ -271,7 +271,7 @@ func (s *Server) markSecrets(typ string, in, out resource.PropertyMap) resource.
 			out[k] = resource.MakeSecret(v)
 		}
 	}
-	return keepSecrets(in, out)
+	return restoreSecrets(in, out)
 }
 
 // Read implements the provider protocol.
@@ -304,7 +304,7 @@ func (s *Server) Read(ctx context.Context, req *pb.ReadRequest) (*pb.ReadRespons
 	if id == "" {
 		return &pb.ReadResponse{}, nil
 	}
-	ins = keepSecrets(in, ins)
+	ins = restoreSecrets(in, ins)
 	return &pb.ReadResponse{Id: id, Inputs: propertypb.FromMap(ins), Properties: propertypb.FromMap(s.markSecrets(req.GetType(), ins, outs))}, nil
 }
 

@@ -1,0 +1,181 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/infrago/infra/engine/events"
+	"github.com/infrago/infra/engine/graph"
+	"github.com/infrago/infra/sdk/resource"
+	"github.com/infrago/infra/stacks/state"
+)
+
+// deleteObject deletes one old object through its provider (or only forgets it when it is retained, a
+// component, or a provider instance) and marks it deleted.
+func (d *Deployment) deleteObject(ctx context.Context, r *state.Resource) error {
+	if r.Custom && !r.RetainOnDelete && !resource.IsProviderType(r.Type) && !d.opts.DryRun {
+		inst, err := d.providers.fromOld(ctx, r.Provider)
+		if err != nil {
+			return fmt.Errorf("delete %s: %w", r.URN, err)
+		}
+		t := d.timeouts.Delete
+		if r.Timeouts != nil && r.Timeouts.Delete > 0 {
+			t = time.Duration(r.Timeouts.Delete * float64(time.Second))
+		}
+		cctx, cancel := context.WithTimeout(ctx, t)
+		err = inst.prov.Delete(cctx, r.URN, r.Type, r.ID, r.Inputs, r.Outputs, t)
+		cancel()
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "in time") {
+				return fmt.Errorf("delete %s: the provider did not finish within %s; raise the limit with the CustomTimeouts option: %w", r.URN, t, err)
+			}
+			return fmt.Errorf("delete %s: %w", r.URN, err)
+		}
+	}
+	d.mu.Lock()
+	d.deleted[r] = true
+	d.accounted[r] = true
+	d.mu.Unlock()
+	return nil
+}
+
+// Finish ends a deployment whose program exited successfully: it deletes, in reverse dependency order, every old
+// resource the program did not register and every old object a replacement left behind. It returns the
+// failures of the whole deployment, if any.
+func (d *Deployment) Finish(ctx context.Context) error {
+	if err := d.Err(); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	var doomed []*state.Resource
+	for _, r := range d.old.Resources {
+		if d.deleted[r] {
+			continue
+		}
+		if r.Delete || !d.accounted[r] {
+			doomed = append(doomed, r)
+		}
+	}
+	for _, r := range d.replaced {
+		doomed = append(doomed, r)
+	}
+	d.mu.Unlock()
+	return d.deleteAll(ctx, doomed, true)
+}
+
+// Destroy deletes every resource of the old state in reverse dependency order.
+func (d *Deployment) Destroy(ctx context.Context) error {
+	var doomed []*state.Resource
+	for _, r := range d.old.Resources {
+		doomed = append(doomed, r)
+	}
+	if err := d.deleteAll(ctx, doomed, false); err != nil {
+		return err
+	}
+	d.SetStackOutputs(nil)
+	return nil
+}
+
+// deleteAll deletes a set of old entries on the reverse dependency graph: an entry goes only once everything in
+// the set that depends on it (through dependencies, parent or provider) is gone.
+func (d *Deployment) deleteAll(ctx context.Context, doomed []*state.Resource, programRan bool) error {
+	if len(doomed) == 0 {
+		return nil
+	}
+	// Protection is checked before anything is deleted, so a refused delete leaves everything in place.
+	var protected []string
+	for _, r := range doomed {
+		if r.Protect && !r.Delete && !isReplaced(d, r) {
+			protected = append(protected, string(r.URN))
+		}
+	}
+	if len(protected) > 0 {
+		sort.Strings(protected)
+		how := "to delete them, first run `infra up` with Protect(false) on each (or run `infra state unprotect <URN>`), then remove them"
+		if programRan {
+			how = "they are protected (Protect(true)) but no longer in the program; " + how
+		}
+		err := fmt.Errorf("refusing to delete protected resources:\n    %s\n  %s", strings.Join(protected, "\n    "), how)
+		return d.userError("", err)
+	}
+	g := graph.New(func(a, b *state.Resource) bool {
+		if a.URN != b.URN {
+			return a.URN < b.URN
+		}
+		return d.oldOrder[a] < d.oldOrder[b]
+	})
+	byURN := map[resource.URN][]*state.Resource{}
+	for _, r := range doomed {
+		g.Add(r)
+		byURN[r.URN] = append(byURN[r.URN], r)
+	}
+	for _, r := range doomed {
+		for _, dep := range r.Edges() {
+			for _, target := range byURN[dep] {
+				if target == r {
+					continue
+				}
+				if r.Provider != "" && dep == r.Provider.URN() && target.ID != r.Provider.ID() && resource.IsProviderType(target.Type) {
+					continue // a different instance of the same provider resource
+				}
+				// A replaced object and its replacement share a URN: the dependents of that URN in the old state
+				// go before the old object.
+				g.Depend(r, target)
+			}
+		}
+	}
+	if _, err := g.Sort(); err != nil {
+		var ce *graph.CycleError[*state.Resource]
+		if errors.As(err, &ce) {
+			names := make([]string, len(ce.Path))
+			for i, r := range ce.Path {
+				names[i] = string(r.URN)
+			}
+			return d.userError("", fmt.Errorf("the state holds a dependency cycle, so no delete order exists: %s; "+
+				"the state is damaged: restore an earlier version from `infra stack history`", strings.Join(names, " → ")))
+		}
+		return d.userError("", err)
+	}
+	err := g.Walk(ctx, true, cap(d.sem), func(ctx context.Context, r *state.Resource) error {
+		if d.isStopped() {
+			return ErrStopped
+		}
+		op := events.OpDelete
+		if r.Delete || isReplaced(d, r) {
+			op = events.OpDeleteReplaced
+		}
+		step := &events.Step{URN: r.URN, Type: r.Type, Op: op, Parent: r.Parent, Custom: r.Custom, Provider: string(r.Provider),
+			Old: r.Inputs, DryRun: d.opts.DryRun, Logical: op == events.OpDelete}
+		start := time.Now()
+		d.emit(events.Event{Kind: events.KindStepStart, Step: step})
+		if err := d.deleteObject(ctx, r); err != nil {
+			step.Error, step.Elapsed = err.Error(), time.Since(start)
+			d.fail(err)
+			d.emit(events.Event{Kind: events.KindStepFailed, Step: step})
+			return err
+		}
+		step.Elapsed = time.Since(start)
+		d.count(op)
+		d.emit(events.Event{Kind: events.KindStepDone, Step: step})
+		return nil
+	})
+	if err != nil {
+		return d.Err()
+	}
+	return nil
+}
+
+func isReplaced(d *Deployment, r *state.Resource) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, x := range d.replaced {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,498 @@
+// Package deploy computes and carries out a deployment: for every resource the program registers it finds the
+// old state, asks the provider to check and diff, decides the step (same, create, update, replace, import), runs
+// it within the parallelism limit and records the result; when the program is done it deletes, in reverse
+// dependency order, what the program no longer declares. The same code runs a preview (no mutations, unknown
+// outputs) and a destroy.
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/infrago/infra/engine/events"
+	"github.com/infrago/infra/engine/plugin"
+	"github.com/infrago/infra/sdk/provider"
+	"github.com/infrago/infra/sdk/resource"
+	"github.com/infrago/infra/stacks/state"
+)
+
+// Provider is a running provider instance as the deployment uses it; *plugin.Provider implements it.
+type Provider interface {
+	Package() string
+	Schema() *provider.Schema
+	CheckConfig(ctx context.Context, urn resource.URN, olds, news resource.PropertyMap) (resource.PropertyMap, []plugin.CheckFailure, error)
+	Configure(ctx context.Context, config resource.PropertyMap) error
+	Check(ctx context.Context, urn resource.URN, typ string, olds, news resource.PropertyMap) (resource.PropertyMap, []plugin.CheckFailure, error)
+	Diff(ctx context.Context, urn resource.URN, typ, id string, oldIn, oldOut, news resource.PropertyMap, ignore []string) (plugin.DiffResult, error)
+	Create(ctx context.Context, urn resource.URN, typ string, props resource.PropertyMap, timeout time.Duration, token string) (string, resource.PropertyMap, []string, error)
+	Read(ctx context.Context, urn resource.URN, typ, id string, inputs, props resource.PropertyMap) (plugin.ReadResult, error)
+	Update(ctx context.Context, urn resource.URN, typ, id string, oldIn, olds, news resource.PropertyMap, timeout time.Duration, ignore []string) (resource.PropertyMap, []string, error)
+	Delete(ctx context.Context, urn resource.URN, typ, id string, inputs, props resource.PropertyMap, timeout time.Duration) error
+	Invoke(ctx context.Context, token string, args resource.PropertyMap) (resource.PropertyMap, []plugin.CheckFailure, error)
+	Cancel(ctx context.Context) error
+}
+
+// ProviderHost starts provider instances.
+type ProviderHost interface {
+	Start(ctx context.Context, pkg string) (Provider, error)
+}
+
+// Options configure a deployment.
+type Options struct {
+	Project string
+	Stack   string
+	// DryRun previews: providers are only asked to check and diff.
+	DryRun bool
+	// Parallel bounds how many resource operations run at once.
+	Parallel int
+	// Host starts providers.
+	Host ProviderHost
+	// ProviderConfig returns the stack configuration of a package's default provider, keyed without the
+	// package prefix ("region" for "aws:region").
+	ProviderConfig func(pkg string) resource.PropertyMap
+	// HashKey keys the hash of registrations that lets an unchanged resource skip every provider call. Without
+	// it every resource is checked and diffed.
+	HashKey []byte
+	// Events receives the deployment's events.
+	Events events.Sink
+	// Timeouts are the default operation timeouts; zero fields get built-in defaults.
+	Timeouts Timeouts
+	// Targets, when set, restricts deletes to these URNs (used by destroy --target later).
+	Now func() time.Time
+}
+
+// Timeouts are default operation timeouts.
+type Timeouts struct {
+	Create, Update, Delete, Check time.Duration
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	if t.Create == 0 {
+		t.Create = 20 * time.Minute
+	}
+	if t.Update == 0 {
+		t.Update = 20 * time.Minute
+	}
+	if t.Delete == 0 {
+		t.Delete = 20 * time.Minute
+	}
+	if t.Check == 0 {
+		t.Check = 5 * time.Minute
+	}
+	return t
+}
+
+// Deployment is one run of the engine over one stack.
+type Deployment struct {
+	opts     Options
+	timeouts Timeouts
+	sem      chan struct{}
+	start    time.Time
+
+	old        *state.Snapshot
+	olds       map[resource.URN]*state.Resource // live old resources by URN
+	oldOrder   map[*state.Resource]int          // position in the old snapshot
+	oldPending []*state.Resource                // old entries already marked for deletion
+
+	providers *registry
+
+	mu           sync.Mutex
+	news         []*state.Resource
+	newIndex     map[resource.URN]*state.Resource
+	accounted    map[*state.Resource]bool // old entries handled this run (re-registered, replaced or deleted)
+	replaced     []*state.Resource        // old objects of create-before-delete replacements, deleted at the end
+	deleted      map[*state.Resource]bool
+	stackOutputs resource.PropertyMap
+	changes      map[events.Op]int
+	stopped      bool
+	failures     []error
+	seq          int64
+}
+
+// ErrStopped is returned for registrations that arrive after the deployment stopped because of a failure or an
+// interruption; the cause was reported on its own.
+var ErrStopped = errors.New("not processed: the update stopped after an earlier error")
+
+// New prepares a deployment over old (nil for a new stack).
+func New(old *state.Snapshot, opts Options) *Deployment {
+	if old == nil {
+		old = &state.Snapshot{Project: opts.Project, Stack: opts.Stack}
+	}
+	if opts.Parallel < 1 {
+		opts.Parallel = 1
+	}
+	if opts.Events == nil {
+		opts.Events = events.Discard
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	d := &Deployment{
+		opts: opts, timeouts: opts.Timeouts.withDefaults(), sem: make(chan struct{}, opts.Parallel), start: opts.Now(),
+		old: old, olds: map[resource.URN]*state.Resource{}, oldOrder: map[*state.Resource]int{},
+		newIndex: map[resource.URN]*state.Resource{}, accounted: map[*state.Resource]bool{},
+		deleted: map[*state.Resource]bool{}, changes: map[events.Op]int{},
+	}
+	for i, r := range old.Resources {
+		d.oldOrder[r] = i
+		if r.Delete {
+			d.oldPending = append(d.oldPending, r)
+			continue
+		}
+		d.olds[r.URN] = r
+	}
+	d.stackOutputs = old.Outputs
+	d.providers = newRegistry(d)
+	return d
+}
+
+// Old is the snapshot the deployment started from.
+func (d *Deployment) Old() *state.Snapshot { return d.old }
+
+func (d *Deployment) emit(e events.Event) {
+	d.mu.Lock()
+	d.seq++
+	e.Sequence = d.seq
+	d.mu.Unlock()
+	e.Time = d.opts.Now()
+	d.opts.Events.Emit(e)
+}
+
+// Diagnose emits a diagnostic.
+func (d *Deployment) Diagnose(sev events.Severity, urn resource.URN, msg string) {
+	d.emit(events.Event{Kind: events.KindDiagnostic, Diag: &events.Diagnostic{Severity: sev, URN: urn, Message: msg}})
+}
+
+// fail records a failure and stops the deployment from starting new work.
+func (d *Deployment) fail(err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.failures = append(d.failures, err)
+	d.stopped = true
+}
+
+// Stop makes the deployment refuse new work; operations in flight finish. It is the first Ctrl-C.
+func (d *Deployment) Stop(reason error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.stopped {
+		d.stopped = true
+		if reason != nil {
+			d.failures = append(d.failures, reason)
+		}
+	}
+}
+
+func (d *Deployment) isStopped() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stopped
+}
+
+// Err returns the failures so far, joined.
+func (d *Deployment) Err() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return errors.Join(d.failures...)
+}
+
+func (d *Deployment) count(op events.Op) {
+	d.mu.Lock()
+	d.changes[op]++
+	d.mu.Unlock()
+}
+
+// Changes returns how many steps of each kind ran.
+func (d *Deployment) Changes() map[events.Op]int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make(map[events.Op]int, len(d.changes))
+	for k, v := range d.changes {
+		out[k] = v
+	}
+	return out
+}
+
+// HasChanges reports whether any step other than "same" ran (or, in a preview, would run).
+func (d *Deployment) HasChanges() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for op, n := range d.changes {
+		if op != events.OpSame && n > 0 {
+			return true
+		}
+	}
+	return !d.stackOutputs.Equal(d.old.Outputs) && !(len(d.stackOutputs) == 0 && len(d.old.Outputs) == 0)
+}
+
+// SetStackOutputs records the stack's outputs.
+func (d *Deployment) SetStackOutputs(outs resource.PropertyMap) {
+	d.mu.Lock()
+	d.stackOutputs = outs
+	d.mu.Unlock()
+}
+
+// StackOutputs returns the stack outputs as they stand.
+func (d *Deployment) StackOutputs() resource.PropertyMap {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stackOutputs
+}
+
+// SetComponentOutputs records a component's outputs.
+func (d *Deployment) SetComponentOutputs(urn resource.URN, outs resource.PropertyMap) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, ok := d.newIndex[urn]
+	if !ok {
+		return fmt.Errorf("register outputs: %s was not registered in this run", urn)
+	}
+	c := r.Copy()
+	c.Outputs = outs
+	d.newIndex[urn] = c
+	for i, n := range d.news {
+		if n == r {
+			d.news[i] = c
+		}
+	}
+	return nil
+}
+
+// record adds a resource's new state.
+func (d *Deployment) record(r *state.Resource) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.news = append(d.news, r)
+	d.newIndex[r.URN] = r
+}
+
+// registered returns the state recorded this run for urn.
+func (d *Deployment) registered(urn resource.URN) (*state.Resource, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, ok := d.newIndex[urn]
+	return r, ok
+}
+
+// Snapshot returns the state as it stands: resources recorded this run in the order they finished, then the old
+// resources not yet handled and the old objects still to be deleted, in their old order. Every reference in it
+// points to an earlier entry.
+func (d *Deployment) Snapshot() *state.Snapshot {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := &state.Snapshot{Project: d.opts.Project, Stack: d.opts.Stack, Serial: d.old.Serial, Outputs: d.stackOutputs}
+	s.Resources = make([]*state.Resource, 0, len(d.news)+len(d.old.Resources))
+	s.Resources = append(s.Resources, d.news...)
+	replaced := map[*state.Resource]bool{}
+	for _, r := range d.replaced {
+		replaced[r] = true
+	}
+	for _, r := range d.old.Resources {
+		if d.deleted[r] {
+			continue
+		}
+		switch {
+		case replaced[r]:
+			c := r.Copy()
+			c.Delete = true
+			s.Resources = append(s.Resources, c)
+		case r.Delete:
+			s.Resources = append(s.Resources, r)
+		case !d.accounted[r]:
+			s.Resources = append(s.Resources, r)
+		}
+	}
+	return s
+}
+
+// claim marks urn as registered in this run and finds its old state, through aliases if need be.
+func (d *Deployment) claim(urn resource.URN, aliases []resource.URN) (*state.Resource, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, dup := d.newIndex[urn]; dup {
+		return nil, fmt.Errorf("duplicate resource: %s %q is registered twice under the same parent; give one of them another name",
+			urn.Type(), urn.Name())
+	}
+	d.newIndex[urn] = nil // reserved until recorded
+	if old, ok := d.olds[urn]; ok && !d.accounted[old] {
+		d.accounted[old] = true
+		return old, nil
+	}
+	for _, a := range aliases {
+		if old, ok := d.olds[a]; ok && !d.accounted[old] {
+			d.accounted[old] = true
+			return old, nil
+		}
+	}
+	return nil, nil
+}
+
+// unclaim releases a reservation when a registration fails before anything was recorded; the old state stays
+// as it was so that nothing is deleted by mistake.
+func (d *Deployment) unclaim(urn resource.URN, old *state.Resource) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if r, ok := d.newIndex[urn]; ok && r == nil {
+		delete(d.newIndex, urn)
+	}
+	_ = old // the old entry stays accounted: a failed registration must not make it look removed from the program
+}
+
+// Result is what a registration answers the program.
+type Result struct {
+	URN     resource.URN
+	ID      string
+	Outputs resource.PropertyMap
+}
+
+// Registration is one resource the program declared.
+type Registration struct {
+	Type                 string
+	Name                 string
+	Parent               resource.URN
+	Custom               bool
+	Inputs               resource.PropertyMap
+	Dependencies         []resource.URN
+	PropertyDependencies map[string][]resource.URN
+	Provider             resource.ProviderRef
+	Protect              bool
+	IgnoreChanges        []string
+	ReplaceOnChanges     []string
+	DeleteBeforeReplace  *bool
+	RetainOnDelete       bool
+	Aliases              []Alias
+	Timeouts             *state.Timeouts
+	ImportID             string
+}
+
+// Alias is an earlier identity of a registration.
+type Alias struct {
+	URN      resource.URN
+	Name     string
+	Type     string
+	Parent   resource.URN
+	NoParent bool
+	Stack    string
+	Project  string
+}
+
+// describe names a registration for messages: type and name.
+func describe(typ, name string) string { return fmt.Sprintf("%s %q", typ, name) }
+
+// Register handles one registration from the program and returns what the program gets back.
+func (d *Deployment) Register(ctx context.Context, reg *Registration) (*Result, error) {
+	if d.isStopped() {
+		return nil, ErrStopped
+	}
+	if err := resource.ValidateType(reg.Type); err != nil {
+		return nil, d.userError("", fmt.Errorf("resource %q: %w", reg.Name, err))
+	}
+	parentType := ""
+	if reg.Parent != "" {
+		p, ok := d.registered(reg.Parent)
+		if !ok || p == nil {
+			return nil, d.userError("", fmt.Errorf("%s: its parent %s is not registered (yet) in this run", describe(reg.Type, reg.Name), reg.Parent))
+		}
+		parentType = reg.Parent.QualifiedType()
+	}
+	urn := resource.NewURN(d.opts.Stack, d.opts.Project, parentType, reg.Type, reg.Name)
+	aliases := d.aliasURNs(reg, urn)
+	old, err := d.claim(urn, aliases)
+	if err != nil {
+		return nil, d.userError(urn, err)
+	}
+	var res *Result
+	switch {
+	case resource.IsProviderType(reg.Type):
+		res, err = d.registerProvider(ctx, urn, reg, old)
+	case !reg.Custom:
+		res, err = d.registerComponent(urn, reg, old)
+	default:
+		res, err = d.registerCustom(ctx, urn, reg, old)
+	}
+	if err != nil {
+		d.unclaim(urn, old)
+		return nil, err
+	}
+	return res, nil
+}
+
+// userError reports an error about the program's declarations and stops the deployment.
+func (d *Deployment) userError(urn resource.URN, err error) error {
+	d.fail(err)
+	d.Diagnose(events.SevError, urn, err.Error())
+	return err
+}
+
+func (d *Deployment) aliasURNs(reg *Registration, urn resource.URN) []resource.URN {
+	var out []resource.URN
+	for _, a := range reg.Aliases {
+		if a.URN != "" {
+			out = append(out, a.URN)
+			continue
+		}
+		name, typ, stack, project := reg.Name, reg.Type, d.opts.Stack, d.opts.Project
+		if a.Name != "" {
+			name = a.Name
+		}
+		if a.Type != "" {
+			typ = a.Type
+		}
+		if a.Stack != "" {
+			stack = a.Stack
+		}
+		if a.Project != "" {
+			project = a.Project
+		}
+		parentType := urn.QualifiedType()
+		if i := strings.LastIndexByte(parentType, '$'); i >= 0 {
+			parentType = parentType[:i]
+		} else {
+			parentType = ""
+		}
+		switch {
+		case a.NoParent:
+			parentType = ""
+		case a.Parent != "":
+			parentType = a.Parent.QualifiedType()
+		}
+		out = append(out, resource.NewURN(stack, project, parentType, typ, name))
+	}
+	return out
+}
+
+// registerComponent records a component: it has no provider and nothing to create.
+func (d *Deployment) registerComponent(urn resource.URN, reg *Registration, old *state.Resource) (*Result, error) {
+	r := &state.Resource{URN: urn, Type: reg.Type, Parent: reg.Parent, Dependencies: reg.Dependencies,
+		Protect: reg.Protect, RetainOnDelete: reg.RetainOnDelete}
+	op := events.OpCreate
+	if old != nil {
+		op = events.OpSame
+		r.Outputs = old.Outputs
+	}
+	d.count(op)
+	step := &events.Step{URN: urn, Type: reg.Type, Op: op, Parent: reg.Parent, DryRun: d.opts.DryRun, Logical: true}
+	if op != events.OpSame {
+		d.emit(events.Event{Kind: events.KindStepStart, Step: step})
+	}
+	d.record(r)
+	d.emit(events.Event{Kind: events.KindStepDone, Step: step})
+	return &Result{URN: urn, Outputs: r.Outputs}, nil
+}
+
+// sortedURNs sorts and dedups.
+func sortedURNs(us []resource.URN) []resource.URN {
+	sort.Slice(us, func(i, j int) bool { return us[i] < us[j] })
+	out := us[:0]
+	for i, u := range us {
+		if i == 0 || u != us[i-1] {
+			out = append(out, u)
+		}
+	}
+	return out
+}

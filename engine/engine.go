@@ -1,0 +1,229 @@
+// Package engine runs updates, previews and destroys: it builds the program, starts the resource monitor, runs
+// the program against a deployment, finishes the deployment (deletes) and returns the new state. It is the one
+// place that wires program, monitor, deployment and providers together; where the state comes from and goes to
+// is the caller's business.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/infrago/infra/engine/deploy"
+	"github.com/infrago/infra/engine/events"
+	"github.com/infrago/infra/engine/monitor"
+	"github.com/infrago/infra/engine/plugin"
+	"github.com/infrago/infra/engine/program"
+	"github.com/infrago/infra/sdk/infra"
+	"github.com/infrago/infra/sdk/resource"
+	pb "github.com/infrago/infra/sdk/rpc/monitorpb"
+	"github.com/infrago/infra/sdk/rpc/propertypb"
+	"github.com/infrago/infra/stacks/state"
+)
+
+// Options configure one run.
+type Options struct {
+	Project string
+	Stack   string
+	// ProgramDir is the directory of the program's main package.
+	ProgramDir string
+	// BuildCache is where program builds are cached.
+	BuildCache string
+	// Old is the stack's state before the run (nil for a new stack).
+	Old *state.Snapshot
+	// DryRun previews instead of changing anything.
+	DryRun   bool
+	Parallel int
+	// Config is the stack's configuration keyed "<namespace>:<key>"; secret values are secrets.
+	Config resource.PropertyMap
+	// ConfigFile names the stack config file, for messages.
+	ConfigFile string
+	// Host starts providers.
+	Host *plugin.Host
+	// HashKey keys the fast path for unchanged resources.
+	HashKey []byte
+	// Events receives everything that happens.
+	Events events.Sink
+	// Stop, when closed, stops the run from starting new work (the first Ctrl-C); cancelling ctx cancels work in
+	// flight (the second).
+	Stop <-chan struct{}
+}
+
+// Result is what a run produced.
+type Result struct {
+	// Snapshot is the state after the run, to be saved even when the run failed: it holds everything that was
+	// done. Nil for a preview.
+	Snapshot *state.Snapshot
+	// Changes counts the steps by operation.
+	Changes map[events.Op]int
+	// HasChanges reports whether anything (would have) changed.
+	HasChanges bool
+	Duration   time.Duration
+}
+
+// ErrReported wraps failures that have already been shown through events.
+var ErrReported = errors.New("update failed")
+
+// shownError marks an error whose message went out as an event, so callers do not print it again.
+type shownError struct{ err error }
+
+func (e *shownError) Error() string { return e.err.Error() }
+func (e *shownError) Unwrap() error { return e.err }
+
+// Shown reports whether err was already shown to the user through the event stream.
+func Shown(err error) bool {
+	var s *shownError
+	return errors.As(err, &s)
+}
+
+type hostAdapter struct{ h *plugin.Host }
+
+func (a hostAdapter) Start(ctx context.Context, pkg string) (deploy.Provider, error) {
+	p, err := a.h.Start(ctx, pkg)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (o Options) deployment() *deploy.Deployment {
+	return deploy.New(o.Old, deploy.Options{
+		Project: o.Project, Stack: o.Stack, DryRun: o.DryRun, Parallel: o.Parallel,
+		Host: hostAdapter{o.Host}, HashKey: o.HashKey, Events: o.Events,
+		ProviderConfig: func(pkg string) resource.PropertyMap {
+			out := resource.PropertyMap{}
+			prefix := pkg + ":"
+			for k, v := range o.Config {
+				if strings.HasPrefix(k, prefix) {
+					out[strings.TrimPrefix(k, prefix)] = v
+				}
+			}
+			return out
+		},
+	})
+}
+
+func (o Options) emitPrelude(action string) {
+	o.Events.Emit(events.Event{Kind: events.KindPrelude, Time: time.Now(), Prelude: &events.Prelude{
+		Project: o.Project, Stack: o.Stack, DryRun: o.DryRun, Action: action}})
+}
+
+func (o Options) emitSummary(d *deploy.Deployment, start time.Time, failed bool, snap *state.Snapshot) {
+	s := &events.Summary{DryRun: o.DryRun, Changes: d.Changes(), Duration: time.Since(start), Failed: failed,
+		Outputs: d.StackOutputs(), OldOutputs: d.Old().Outputs}
+	if snap != nil {
+		s.ResourceCount = snap.Live()
+	}
+	o.Events.Emit(events.Event{Kind: events.KindSummary, Time: time.Now(), Summary: s})
+}
+
+func watchStop(ctx context.Context, stop <-chan struct{}, d *deploy.Deployment) func() {
+	if stop == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-stop:
+			d.Stop(errors.New("interrupted: no new operations were started; the operations in flight finished and were recorded"))
+		case <-done:
+		case <-ctx.Done():
+		}
+	}()
+	return func() { close(done) }
+}
+
+// Update runs the program and brings the stack in line with it (or, with DryRun, shows what that would do).
+func Update(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
+	if o.Events == nil {
+		o.Events = events.Discard
+	}
+	action := "update"
+	if o.DryRun {
+		action = "preview"
+	}
+	o.emitPrelude(action)
+	bin, err := program.Build(ctx, o.ProgramDir, o.BuildCache)
+	if err != nil {
+		return nil, err
+	}
+	d := o.deployment()
+	defer watchStop(ctx, o.Stop, d)()
+
+	config := propertypb.FromMap(o.Config)
+	info := &pb.ProgramInfo{Project: o.Project, Stack: o.Stack, DryRun: o.DryRun, Config: config,
+		ConfigFile: o.ConfigFile, Parallel: int32(o.Parallel)}
+	mon, err := monitor.Start(ctx, d, info)
+	if err != nil {
+		return nil, err
+	}
+	runErr := program.Run(ctx, bin, program.RunOptions{
+		Dir: o.ProgramDir,
+		Env: []string{infra.EnvMonitor + "=" + mon.Addr(), infra.EnvMonitorToken + "=" + mon.Token()},
+		Output: func(stream, line string) {
+			o.Events.Emit(events.Event{Kind: events.KindProgram, Time: time.Now(), Program: &events.ProgramOutput{Stream: stream, Line: line}})
+		},
+	})
+	mon.Drain()
+	mon.Close()
+
+	var failure error
+	if runErr != nil {
+		var ee *program.ExitError
+		switch {
+		case d.Err() != nil:
+			failure = d.Err()
+		case errors.As(runErr, &ee) && ee.Reported:
+			failure = fmt.Errorf("%w: the program reported an error", ErrReported)
+		case errors.As(runErr, &ee):
+			failure = fmt.Errorf("%s; its output is above", ee.Error())
+			d.Diagnose(events.SevError, "", failure.Error())
+		default:
+			failure = runErr
+			d.Diagnose(events.SevError, "", runErr.Error())
+		}
+		d.Stop(nil)
+	} else if err := d.Finish(ctx); err != nil {
+		failure = err
+	}
+	if failure == nil && d.Err() != nil {
+		failure = d.Err()
+	}
+	res := &Result{Changes: d.Changes(), HasChanges: d.HasChanges(), Duration: time.Since(start)}
+	snap := d.Snapshot()
+	if !o.DryRun {
+		res.Snapshot = snap
+	}
+	o.emitSummary(d, start, failure != nil, snap)
+	if failure != nil {
+		return res, &shownError{failure}
+	}
+	return res, nil
+}
+
+// Destroy deletes every resource of the stack (or, with DryRun, shows what that would do). The program is not
+// run: providers are configured from the state.
+func Destroy(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
+	if o.Events == nil {
+		o.Events = events.Discard
+	}
+	action := "destroy"
+	o.emitPrelude(action)
+	d := o.deployment()
+	defer watchStop(ctx, o.Stop, d)()
+	failure := d.Destroy(ctx)
+	res := &Result{Changes: d.Changes(), HasChanges: d.HasChanges(), Duration: time.Since(start)}
+	snap := d.Snapshot()
+	if !o.DryRun {
+		res.Snapshot = snap
+	}
+	o.emitSummary(d, start, failure != nil, snap)
+	if failure != nil {
+		return res, &shownError{failure}
+	}
+	return res, nil
+}

@@ -1,0 +1,243 @@
+// Package monitor is the gRPC server a program talks to: it authenticates the program by the token the engine
+// gave it, turns registrations into deployment calls, runs them concurrently, and answers each on the stream as
+// soon as it is done.
+package monitor
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/infrago/infra/engine/deploy"
+	"github.com/infrago/infra/engine/events"
+	"github.com/infrago/infra/sdk/resource"
+	pb "github.com/infrago/infra/sdk/rpc/monitorpb"
+	"github.com/infrago/infra/sdk/rpc/propertypb"
+	"github.com/infrago/infra/stacks/state"
+)
+
+// Target is what registrations are delivered to; *deploy.Deployment implements it.
+type Target interface {
+	Register(ctx context.Context, reg *deploy.Registration) (*deploy.Result, error)
+	SetComponentOutputs(urn resource.URN, outs resource.PropertyMap) error
+	SetStackOutputs(outs resource.PropertyMap)
+	Invoke(ctx context.Context, token string, args resource.PropertyMap, ref resource.ProviderRef) (resource.PropertyMap, []string, error)
+	Diagnose(sev events.Severity, urn resource.URN, msg string)
+}
+
+// Server is a running monitor.
+type Server struct {
+	pb.UnimplementedResourceMonitorServer
+
+	target Target
+	info   *pb.ProgramInfo
+	token  string
+	// work is the context registrations run in: the engine's, not the program's, so that a program that dies
+	// does not cut off provider operations halfway.
+	work context.Context
+
+	lis    net.Listener
+	srv    *grpc.Server
+	flight sync.WaitGroup
+}
+
+// Start serves a monitor for target on a loopback port.
+func Start(work context.Context, target Target, info *pb.ProgramInfo) (*Server, error) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start the resource monitor: %w", err)
+	}
+	var tok [24]byte
+	_, _ = rand.Read(tok[:])
+	s := &Server{target: target, info: info, token: hex.EncodeToString(tok[:]), work: work, lis: lis}
+	s.srv = grpc.NewServer(
+		grpc.MaxRecvMsgSize(256<<20), grpc.MaxSendMsgSize(256<<20),
+		grpc.UnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			if err := s.auth(ctx); err != nil {
+				return nil, err
+			}
+			return h(ctx, req)
+		}),
+		grpc.StreamInterceptor(func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+			if err := s.auth(ss.Context()); err != nil {
+				return err
+			}
+			return h(srv, ss)
+		}),
+	)
+	pb.RegisterResourceMonitorServer(s.srv, s)
+	go s.srv.Serve(lis)
+	return s, nil
+}
+
+// Addr is the address programs dial.
+func (s *Server) Addr() string { return s.lis.Addr().String() }
+
+// Token is the secret a program must present.
+func (s *Server) Token() string { return s.token }
+
+// Drain waits until every registration received has been answered.
+func (s *Server) Drain() { s.flight.Wait() }
+
+// Close stops the server after in-flight registrations are done.
+func (s *Server) Close() {
+	s.flight.Wait()
+	s.srv.Stop()
+}
+
+func (s *Server) auth(ctx context.Context) error {
+	md, _ := metadata.FromIncomingContext(ctx)
+	got := md.Get("infra-token")
+	if len(got) != 1 || subtle.ConstantTimeCompare([]byte(got[0]), []byte(s.token)) != 1 {
+		return status.Error(codes.Unauthenticated, "wrong or missing monitor token")
+	}
+	return nil
+}
+
+// GetProgramInfo implements the monitor protocol.
+func (s *Server) GetProgramInfo(context.Context, *pb.GetProgramInfoRequest) (*pb.ProgramInfo, error) {
+	return s.info, nil
+}
+
+// Register implements the monitor protocol: each request runs on its own goroutine and is answered when done.
+func (s *Server) Register(stream pb.ResourceMonitor_RegisterServer) error {
+	var sendMu sync.Mutex
+	var local sync.WaitGroup
+	var sendErr error
+	for {
+		req, err := stream.Recv()
+		if err != nil {
+			local.Wait()
+			if errors.Is(err, context.Canceled) || status.Code(err) == codes.Canceled {
+				return nil
+			}
+			if sendErr != nil {
+				return sendErr
+			}
+			return nil
+		}
+		s.flight.Add(1)
+		local.Add(1)
+		go func() {
+			defer s.flight.Done()
+			defer local.Done()
+			resp := s.register(req)
+			sendMu.Lock()
+			defer sendMu.Unlock()
+			if err := stream.Send(resp); err != nil && sendErr == nil {
+				sendErr = err
+			}
+		}()
+	}
+}
+
+func (s *Server) register(req *pb.RegisterRequest) *pb.RegisterResponse {
+	reg, err := translate(req)
+	if err != nil {
+		s.target.Diagnose(events.SevError, "", err.Error())
+		return &pb.RegisterResponse{Id: req.GetId(), Error: err.Error()}
+	}
+	res, err := s.target.Register(s.work, reg)
+	if err != nil {
+		return &pb.RegisterResponse{Id: req.GetId(), Error: err.Error()}
+	}
+	return &pb.RegisterResponse{Id: req.GetId(), Urn: string(res.URN), ResourceId: res.ID, Outputs: propertypb.FromMap(res.Outputs)}
+}
+
+func translate(req *pb.RegisterRequest) (*deploy.Registration, error) {
+	inputs, err := propertypb.ToMap(req.GetInputs())
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: malformed inputs: %w", req.GetType(), req.GetName(), err)
+	}
+	reg := &deploy.Registration{
+		Type: req.GetType(), Name: req.GetName(), Parent: resource.URN(req.GetParent()), Custom: req.GetCustom(),
+		Inputs: inputs, Provider: resource.ProviderRef(req.GetProvider()), Protect: req.GetProtect(),
+		IgnoreChanges: req.GetIgnoreChanges(), ReplaceOnChanges: req.GetReplaceOnChanges(),
+		RetainOnDelete: req.GetRetainOnDelete(), ImportID: req.GetImportId(),
+	}
+	for _, d := range req.GetDependencies() {
+		reg.Dependencies = append(reg.Dependencies, resource.URN(d))
+	}
+	if len(req.GetPropertyDependencies()) > 0 {
+		reg.PropertyDependencies = map[string][]resource.URN{}
+		for k, v := range req.GetPropertyDependencies() {
+			for _, u := range v.GetUrns() {
+				reg.PropertyDependencies[k] = append(reg.PropertyDependencies[k], resource.URN(u))
+			}
+		}
+	}
+	switch req.GetDeleteBeforeReplace() {
+	case pb.Tristate_TRISTATE_TRUE:
+		t := true
+		reg.DeleteBeforeReplace = &t
+	case pb.Tristate_TRISTATE_FALSE:
+		f := false
+		reg.DeleteBeforeReplace = &f
+	}
+	for _, a := range req.GetAliases() {
+		reg.Aliases = append(reg.Aliases, deploy.Alias{URN: resource.URN(a.GetUrn()), Name: a.GetName(), Type: a.GetType(),
+			Parent: resource.URN(a.GetParent()), NoParent: a.GetNoParent(), Stack: a.GetStack(), Project: a.GetProject()})
+	}
+	if ct := req.GetCustomTimeouts(); ct != nil && (ct.GetCreate() > 0 || ct.GetUpdate() > 0 || ct.GetDelete() > 0) {
+		reg.Timeouts = &state.Timeouts{Create: ct.GetCreate(), Update: ct.GetUpdate(), Delete: ct.GetDelete()}
+	}
+	return reg, nil
+}
+
+// RegisterOutputs implements the monitor protocol.
+func (s *Server) RegisterOutputs(_ context.Context, req *pb.RegisterOutputsRequest) (*pb.RegisterOutputsResponse, error) {
+	outs, err := propertypb.ToMap(req.GetOutputs())
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "malformed outputs: %v", err)
+	}
+	if req.GetUrn() == "" {
+		s.target.SetStackOutputs(outs)
+		return &pb.RegisterOutputsResponse{}, nil
+	}
+	if err := s.target.SetComponentOutputs(resource.URN(req.GetUrn()), outs); err != nil {
+		return nil, status.Error(codes.FailedPrecondition, err.Error())
+	}
+	return &pb.RegisterOutputsResponse{}, nil
+}
+
+// Invoke implements the monitor protocol.
+func (s *Server) Invoke(ctx context.Context, req *pb.InvokeRequest) (*pb.InvokeResponse, error) {
+	args, err := propertypb.ToMap(req.GetArgs())
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "malformed arguments: %v", err)
+	}
+	out, failures, err := s.target.Invoke(s.work, req.GetToken(), args, resource.ProviderRef(req.GetProvider()))
+	if err != nil {
+		return nil, status.Error(codes.Unknown, err.Error())
+	}
+	resp := &pb.InvokeResponse{Result: propertypb.FromMap(out)}
+	for _, f := range failures {
+		resp.Failures = append(resp.Failures, &pb.CheckFailure{Reason: f})
+	}
+	return resp, nil
+}
+
+// Log implements the monitor protocol.
+func (s *Server) Log(_ context.Context, req *pb.LogRequest) (*pb.LogResponse, error) {
+	sev := events.SevInfo
+	switch req.GetSeverity() {
+	case pb.Severity_SEVERITY_DEBUG:
+		sev = events.SevDebug
+	case pb.Severity_SEVERITY_WARNING:
+		sev = events.SevWarning
+	case pb.Severity_SEVERITY_ERROR:
+		sev = events.SevError
+	}
+	s.target.Diagnose(sev, resource.URN(req.GetUrn()), req.GetMessage())
+	return &pb.LogResponse{}, nil
+}

@@ -1,0 +1,241 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/infrago/infra/sdk/provider"
+	"github.com/infrago/infra/sdk/resource"
+	"github.com/infrago/infra/sdk/rpc/propertypb"
+	pb "github.com/infrago/infra/sdk/rpc/providerpb"
+)
+
+// Provider is one running provider instance.
+type Provider struct {
+	pkg     string
+	where   string
+	version string
+	client  *goplugin.Client
+	rpc     pb.ResourceProviderClient
+	schema  *provider.Schema
+	tail    *tail
+}
+
+// Package is the provider's package name.
+func (p *Provider) Package() string { return p.pkg }
+
+// Version is the version the provider reported.
+func (p *Provider) Version() string { return p.version }
+
+// Schema is the provider's schema.
+func (p *Provider) Schema() *provider.Schema { return p.schema }
+
+// Kill stops the provider process at once.
+func (p *Provider) Kill() { p.client.Kill() }
+
+// Exited reports whether the provider process has ended.
+func (p *Provider) Exited() bool { return p.client.Exited() }
+
+// CheckFailure is an input a provider rejected.
+type CheckFailure struct {
+	Property string
+	Reason   string
+}
+
+// ErrCrashed is wrapped by errors from a provider whose process ended in the middle of a call.
+var ErrCrashed = errors.New("provider process exited unexpectedly")
+
+// ErrTimeout is wrapped by errors from a call that hit its deadline.
+var ErrTimeout = errors.New("provider did not answer in time")
+
+// wrap turns an RPC failure into an error that names the provider and says what happened.
+func (p *Provider) wrap(what string, urn resource.URN, err error) error {
+	target := ""
+	if urn != "" {
+		target = " " + string(urn)
+	}
+	st, _ := status.FromError(err)
+	if st.Code() == codes.Unavailable || st.Code() == codes.Canceled || st.Code() == codes.Unknown && p.client.Exited() {
+		// The process may be in the middle of exiting: give it a moment to be seen as gone.
+		for i := 0; i < 50 && !p.client.Exited(); i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if p.client.Exited() {
+			return fmt.Errorf("%w: provider %s (%s) exited while %s%s%s", ErrCrashed, p.pkg, p.where, what, target, p.tail.suffix())
+		}
+	}
+	if st.Code() == codes.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: provider %s did not finish %s%s in time", ErrTimeout, p.pkg, what, target)
+	}
+	msg := st.Message()
+	if msg == "" {
+		msg = err.Error()
+	}
+	return fmt.Errorf("provider %s: %s", p.pkg, msg)
+}
+
+func failures(fs []*pb.CheckFailure) []CheckFailure {
+	out := make([]CheckFailure, len(fs))
+	for i, f := range fs {
+		out[i] = CheckFailure{Property: f.GetProperty(), Reason: f.GetReason()}
+	}
+	return out
+}
+
+func toMap(m *propertypb.Map) (resource.PropertyMap, error) {
+	pm, err := propertypb.ToMap(m)
+	if err != nil {
+		return nil, fmt.Errorf("provider sent a malformed property map: %w", err)
+	}
+	return pm, nil
+}
+
+// CheckConfig validates provider configuration.
+func (p *Provider) CheckConfig(ctx context.Context, urn resource.URN, olds, news resource.PropertyMap) (resource.PropertyMap, []CheckFailure, error) {
+	resp, err := p.rpc.CheckConfig(ctx, &pb.CheckRequest{Urn: string(urn), Olds: propertypb.FromMap(olds), News: propertypb.FromMap(news)})
+	if err != nil {
+		return nil, nil, p.wrap("checking the configuration of", urn, err)
+	}
+	if len(resp.GetFailures()) > 0 {
+		return nil, failures(resp.GetFailures()), nil
+	}
+	m, err := toMap(resp.GetInputs())
+	return m, nil, err
+}
+
+// Configure gives the provider its configuration.
+func (p *Provider) Configure(ctx context.Context, config resource.PropertyMap) error {
+	if _, err := p.rpc.Configure(ctx, &pb.ConfigureRequest{Config: propertypb.FromMap(config)}); err != nil {
+		return p.wrap("configuring", "", err)
+	}
+	return nil
+}
+
+// Check validates a resource's inputs and fills defaults.
+func (p *Provider) Check(ctx context.Context, urn resource.URN, typ string, olds, news resource.PropertyMap) (resource.PropertyMap, []CheckFailure, error) {
+	resp, err := p.rpc.Check(ctx, &pb.CheckRequest{Urn: string(urn), Type: typ, Olds: propertypb.FromMap(olds), News: propertypb.FromMap(news)})
+	if err != nil {
+		return nil, nil, p.wrap("checking", urn, err)
+	}
+	if len(resp.GetFailures()) > 0 {
+		return nil, failures(resp.GetFailures()), nil
+	}
+	m, err := toMap(resp.GetInputs())
+	return m, nil, err
+}
+
+// DiffResult is what a provider's Diff says.
+type DiffResult struct {
+	// Changes is false when nothing differs.
+	Changes             bool
+	Changed             []string
+	Replaces            []string
+	DeleteBeforeReplace bool
+}
+
+// Diff compares state with new inputs.
+func (p *Provider) Diff(ctx context.Context, urn resource.URN, typ, id string, oldIn, oldOut, news resource.PropertyMap, ignore []string) (DiffResult, error) {
+	resp, err := p.rpc.Diff(ctx, &pb.DiffRequest{Urn: string(urn), Type: typ, Id: id, OldInputs: propertypb.FromMap(oldIn),
+		OldOutputs: propertypb.FromMap(oldOut), News: propertypb.FromMap(news), IgnoreChanges: ignore})
+	if err != nil {
+		return DiffResult{}, p.wrap("diffing", urn, err)
+	}
+	r := DiffResult{
+		Changed: resp.GetDiffs(), Replaces: resp.GetReplaces(), DeleteBeforeReplace: resp.GetDeleteBeforeReplace(),
+	}
+	switch resp.GetChanges() {
+	case pb.DiffResponse_SOME:
+		r.Changes = true
+	case pb.DiffResponse_UNKNOWN:
+		// The provider could not tell: fall back to comparing the inputs.
+		r.Changed = resource.ChangedKeys(oldIn, news)
+		r.Changes = len(r.Changed) > 0
+	}
+	return r, nil
+}
+
+// Create makes a new object. A non-empty ID with initErrors means the object exists but is not ready.
+func (p *Provider) Create(ctx context.Context, urn resource.URN, typ string, props resource.PropertyMap, timeout time.Duration, token string) (string, resource.PropertyMap, []string, error) {
+	resp, err := p.rpc.Create(ctx, &pb.CreateRequest{Urn: string(urn), Type: typ, Properties: propertypb.FromMap(props),
+		Timeout: timeout.Seconds(), IdempotencyToken: token})
+	if err != nil {
+		return "", nil, nil, p.wrap("creating", urn, err)
+	}
+	if resp.GetId() == "" {
+		return "", nil, nil, fmt.Errorf("provider %s returned no ID for the new object %s", p.pkg, urn)
+	}
+	outs, err := toMap(resp.GetProperties())
+	return resp.GetId(), outs, resp.GetInitErrors(), err
+}
+
+// ReadResult is an object's live state; ID is empty when it no longer exists.
+type ReadResult struct {
+	ID      string
+	Inputs  resource.PropertyMap
+	Outputs resource.PropertyMap
+}
+
+// Read returns an object's live state.
+func (p *Provider) Read(ctx context.Context, urn resource.URN, typ, id string, inputs, props resource.PropertyMap) (ReadResult, error) {
+	resp, err := p.rpc.Read(ctx, &pb.ReadRequest{Urn: string(urn), Type: typ, Id: id, Inputs: propertypb.FromMap(inputs), Properties: propertypb.FromMap(props)})
+	if err != nil {
+		return ReadResult{}, p.wrap("reading", urn, err)
+	}
+	r := ReadResult{ID: resp.GetId()}
+	if r.ID == "" {
+		return r, nil
+	}
+	if r.Inputs, err = toMap(resp.GetInputs()); err != nil {
+		return ReadResult{}, err
+	}
+	r.Outputs, err = toMap(resp.GetProperties())
+	return r, err
+}
+
+// Update changes an object in place.
+func (p *Provider) Update(ctx context.Context, urn resource.URN, typ, id string, oldIn, olds, news resource.PropertyMap, timeout time.Duration, ignore []string) (resource.PropertyMap, []string, error) {
+	resp, err := p.rpc.Update(ctx, &pb.UpdateRequest{Urn: string(urn), Type: typ, Id: id, OldInputs: propertypb.FromMap(oldIn),
+		Olds: propertypb.FromMap(olds), News: propertypb.FromMap(news), Timeout: timeout.Seconds(), IgnoreChanges: ignore})
+	if err != nil {
+		return nil, nil, p.wrap("updating", urn, err)
+	}
+	outs, err := toMap(resp.GetProperties())
+	return outs, resp.GetInitErrors(), err
+}
+
+// Delete removes an object.
+func (p *Provider) Delete(ctx context.Context, urn resource.URN, typ, id string, inputs, props resource.PropertyMap, timeout time.Duration) error {
+	_, err := p.rpc.Delete(ctx, &pb.DeleteRequest{Urn: string(urn), Type: typ, Id: id, Inputs: propertypb.FromMap(inputs),
+		Properties: propertypb.FromMap(props), Timeout: timeout.Seconds()})
+	if err != nil {
+		return p.wrap("deleting", urn, err)
+	}
+	return nil
+}
+
+// Invoke calls a provider function.
+func (p *Provider) Invoke(ctx context.Context, token string, args resource.PropertyMap) (resource.PropertyMap, []CheckFailure, error) {
+	resp, err := p.rpc.Invoke(ctx, &pb.InvokeRequest{Token: token, Args: propertypb.FromMap(args)})
+	if err != nil {
+		return nil, nil, p.wrap("calling "+token, "", err)
+	}
+	if len(resp.GetFailures()) > 0 {
+		return nil, failures(resp.GetFailures()), nil
+	}
+	m, err := toMap(resp.GetResult())
+	return m, nil, err
+}
+
+// Cancel asks the provider to stop its in-flight operations.
+func (p *Provider) Cancel(ctx context.Context) error {
+	if _, err := p.rpc.Cancel(ctx, &pb.CancelRequest{}); err != nil {
+		return p.wrap("cancelling", "", err)
+	}
+	return nil
+}

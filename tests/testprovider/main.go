@@ -1,0 +1,187 @@
+// Command infra-provider-testkit is a provider for the engine's integration tests. It records every call it
+// receives in a log file and every object it creates in a "world" directory, so tests can prove what the engine
+// asked of it and count objects that exist outside the state; and it can fail, crash or hang on request.
+//
+// Environment:
+//
+//	INFRA_TESTKIT_LOG    file to append "<op> <urn>" lines to
+//	INFRA_TESTKIT_WORLD  directory holding one file per live object (named by ID)
+//	INFRA_TESTKIT_PIDS   file to append the provider's pid to at start
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/infrago/infra/sdk/provider"
+)
+
+// ThingArgs are the inputs of testkit:index:Thing.
+type ThingArgs struct {
+	Value      string `infra:"value,optional" doc:"An arbitrary value; changing it updates in place."`
+	ReplaceKey string `infra:"replaceKey,optional,replace" doc:"Changing it replaces the object."`
+	Fail       string `infra:"fail,optional" doc:"When set, create and update fail with this message."`
+	CrashOn    string `infra:"crashOn,optional" doc:"create, update or delete: the provider process exits in that call."`
+	HangOn     string `infra:"hangOn,optional" doc:"create, update or delete: the call never returns."`
+	SleepMs    int    `infra:"sleepMs,optional" doc:"Milliseconds each create, update and delete takes."`
+	Secret     string `infra:"secret,optional,secret" doc:"A secret input, echoed as a secret output."`
+}
+
+// ThingState are the outputs of testkit:index:Thing.
+type ThingState struct {
+	ThingArgs
+	Generation int    `infra:"generation" doc:"How many times the object was written."`
+	Echo       string `infra:"echo" doc:"The value, computed by the provider."`
+}
+
+type thing struct {
+	log   func(op, urn string)
+	world string
+}
+
+func (t *thing) behave(ctx context.Context, op string, a ThingArgs) error {
+	if a.SleepMs > 0 {
+		select {
+		case <-time.After(time.Duration(a.SleepMs) * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if a.CrashOn == op {
+		os.Exit(3)
+	}
+	if a.HangOn == op {
+		select {} // a provider that ignores cancellation entirely
+	}
+	if a.Fail != "" && op != "delete" {
+		return errors.New(a.Fail)
+	}
+	return nil
+}
+
+func (t *thing) Create(ctx context.Context, req provider.CreateRequest[ThingArgs]) (provider.CreateResponse[ThingState], error) {
+	t.log("create", string(req.URN))
+	if err := t.behave(ctx, "create", req.Inputs); err != nil {
+		return provider.CreateResponse[ThingState]{}, err
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	id := "thing-" + hex.EncodeToString(b[:])
+	if t.world != "" {
+		if err := os.WriteFile(filepath.Join(t.world, id), []byte(req.URN), 0o644); err != nil {
+			return provider.CreateResponse[ThingState]{}, err
+		}
+	}
+	return provider.CreateResponse[ThingState]{ID: id, Outputs: ThingState{ThingArgs: req.Inputs, Generation: 1, Echo: req.Inputs.Value}}, nil
+}
+
+func (t *thing) Update(ctx context.Context, req provider.UpdateRequest[ThingArgs, ThingState]) (provider.UpdateResponse[ThingState], error) {
+	t.log("update", string(req.URN))
+	if err := t.behave(ctx, "update", req.Inputs); err != nil {
+		return provider.UpdateResponse[ThingState]{}, err
+	}
+	return provider.UpdateResponse[ThingState]{Outputs: ThingState{ThingArgs: req.Inputs, Generation: req.OldOutputs.Generation + 1, Echo: req.Inputs.Value}}, nil
+}
+
+func (t *thing) Delete(ctx context.Context, req provider.DeleteRequest[ThingArgs, ThingState]) error {
+	t.log("delete", string(req.URN))
+	if err := t.behave(ctx, "delete", req.Inputs); err != nil {
+		return err
+	}
+	if t.world != "" {
+		if err := os.Remove(filepath.Join(t.world, req.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *thing) Read(ctx context.Context, req provider.ReadRequest[ThingArgs, ThingState]) (provider.ReadResponse[ThingArgs, ThingState], error) {
+	t.log("read", string(req.URN))
+	if t.world != "" {
+		if _, err := os.Stat(filepath.Join(t.world, req.ID)); err != nil {
+			return provider.ReadResponse[ThingArgs, ThingState]{}, nil
+		}
+	}
+	if req.Import {
+		return provider.ReadResponse[ThingArgs, ThingState]{ID: req.ID, Inputs: ThingArgs{}, Outputs: ThingState{Generation: 1}}, nil
+	}
+	return provider.ReadResponse[ThingArgs, ThingState]{ID: req.ID, Inputs: req.Inputs, Outputs: req.Outputs}, nil
+}
+
+func (t *thing) Check(ctx context.Context, req provider.CheckRequest[ThingArgs]) (ThingArgs, []provider.CheckFailure, error) {
+	t.log("check", string(req.URN))
+	for _, op := range []string{req.Inputs.CrashOn, req.Inputs.HangOn} {
+		switch op {
+		case "", "create", "update", "delete":
+		default:
+			return req.Inputs, []provider.CheckFailure{{Property: "crashOn", Reason: "must be create, update or delete"}}, nil
+		}
+	}
+	return req.Inputs, nil, nil
+}
+
+// EchoArgs are the arguments of testkit:index:echo.
+type EchoArgs struct {
+	Text string `infra:"text"`
+}
+
+// EchoResult is the result of testkit:index:echo.
+type EchoResult struct {
+	Text string `infra:"text"`
+}
+
+func main() {
+	var mu sync.Mutex
+	logFile := os.Getenv("INFRA_TESTKIT_LOG")
+	log := func(op, urn string) {
+		if logFile == "" {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		f, err := os.OpenFile(logFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return
+		}
+		defer f.Close()
+		fmt.Fprintf(f, "%s %s\n", op, urn)
+	}
+	if p := os.Getenv("INFRA_TESTKIT_PIDS"); p != "" {
+		if f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintf(f, "%d\n", os.Getpid())
+			f.Close()
+		}
+	}
+	world := os.Getenv("INFRA_TESTKIT_WORLD")
+	if world != "" {
+		_ = os.MkdirAll(world, 0o755)
+	}
+	p := provider.Provider{
+		Name:        "testkit",
+		Version:     "0.0.1",
+		Description: "A provider for the engine's own tests.",
+		Resources: []provider.Resource{
+			provider.NewResource[ThingArgs, ThingState]("testkit:index:Thing", "A thing that exists only in a directory.", &thing{log: log, world: world}),
+		},
+		Functions: []provider.Function{
+			provider.NewFunction("testkit:index:echo", "Returns its argument.", func(ctx context.Context, a EchoArgs) (EchoResult, error) {
+				log("invoke", "echo")
+				return EchoResult{Text: strings.ToUpper(a.Text)}, nil
+			}),
+		},
+	}
+	if err := provider.Serve(p); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
