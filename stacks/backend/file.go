@@ -285,4 +285,3 @@ func writeAtomic(path string, data []byte) error {
 	}
 	return nil
 }
-
