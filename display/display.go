@@ -198,7 +198,7 @@ func (p *Printer) diffLine(indent string, d resource.PropertyDiff) {
 
 func (p *Printer) stepFailed(s *events.Step) {
 	verb := presentTense[s.Op]
-	if verb == "" {
+	if verb == "" || p.dryRun {
 		verb = string(s.Op)
 	}
 	p.stepLine(s, p.color(colorRed, verb+" failed"))

@@ -25,11 +25,11 @@ func (d *Deployment) registerCustom(ctx context.Context, urn resource.URN, reg *
 	if ref == "" {
 		var err error
 		if ref, err = d.providers.defaultRef(ctx, pkg); err != nil {
-			if !errors.Is(err, ErrStopped) {
-				err = fmt.Errorf("%s needs provider %s: %w", describe(reg.Type, reg.Name), pkg, err)
-				return nil, d.userError(urn, err)
+			var shown *shownError
+			if errors.Is(err, ErrStopped) || errors.As(err, &shown) {
+				return nil, err
 			}
-			return nil, err
+			return nil, d.userError(urn, fmt.Errorf("%s needs provider %s: %w", describe(reg.Type, reg.Name), pkg, err))
 		}
 	}
 	inst, ok := d.providers.get(ref)

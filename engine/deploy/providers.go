@@ -146,7 +146,7 @@ func (d *Deployment) registerProvider(ctx context.Context, urn resource.URN, reg
 		d.fail(err)
 		d.emit(events.Event{Kind: events.KindStepFailed, Step: &events.Step{URN: urn, Type: reg.Type, Op: events.OpCreate,
 			Error: err.Error(), DryRun: d.opts.DryRun, Logical: true}})
-		return nil, err
+		return nil, &shownError{err}
 	}
 	prov, err := d.opts.Host.Start(ctx, pkg)
 	if err != nil {

@@ -290,7 +290,7 @@ func (r *resourceType[I, O]) ops() resourceOps {
 			if err != nil {
 				return nil, nil, fmt.Errorf("encode checked inputs: %w", err)
 			}
-			return restoreSecrets(news, m), nil, nil
+			return restoreSecrets(news, pruneAddedZeros(news, m)), nil, nil
 		}
 	}
 	if d, ok := r.impl.(Differ[I, O]); ok {
@@ -425,6 +425,39 @@ func (r *resourceType[I, O]) ops() resourceOps {
 		}
 	}
 	return ops
+}
+
+// pruneAddedZeros drops from checked the properties the program did not set that came back as zero values only
+// because typed Go fields cannot be absent: they carry no information and would bloat state and diffs.
+func pruneAddedZeros(news, checked resource.PropertyMap) resource.PropertyMap {
+	for k, v := range checked {
+		if _, set := news[k]; set {
+			continue
+		}
+		if isZero(v) {
+			delete(checked, k)
+		}
+	}
+	return checked
+}
+
+func isZero(v resource.PropertyValue) bool {
+	v = v.Unsecret()
+	switch v.Kind() {
+	case resource.KindNull:
+		return true
+	case resource.KindBool:
+		return !v.BoolValue()
+	case resource.KindNumber:
+		return v.NumberValue() == 0
+	case resource.KindString:
+		return v.StringValue() == ""
+	case resource.KindList:
+		return len(v.ListValue()) == 0
+	case resource.KindMap:
+		return len(v.MapValue()) == 0
+	}
+	return false
 }
 
 func secretKeys(m resource.PropertyMap) []string {

@@ -59,9 +59,8 @@ func (commandResource) Delete(ctx context.Context, req provider.DeleteRequest[Ar
 	if script == "" {
 		return nil
 	}
-	// The kit does not say which stored inputs are secret on delete, so a failing delete command's standard
-	// error is quoted in its error as for any other command.
-	_, err := run(ctx, invocation{phase: "delete", script: script, args: req.Inputs, extraEnv: lastOutputEnv(req.Outputs)})
+	_, err := run(ctx, invocation{phase: "delete", script: script, args: req.Inputs, extraEnv: lastOutputEnv(req.Outputs),
+		secret: len(req.SecretInputs) > 0})
 	return err
 }
 

@@ -21,12 +21,15 @@ type Spec struct {
 	FailWith string `json:"failWith"`
 	// Panic makes the program panic after declaring everything.
 	Panic bool `json:"panic"`
+	// IntConfig names a config key the program reads as an integer (and exports as "int").
+	IntConfig string `json:"intConfig"`
 }
 
 // Res is one resource.
 type Res struct {
 	Name                string   `json:"name"`
-	Kind                string   `json:"kind"` // thing (default) or component
+	Kind                string   `json:"kind"` // thing (default), component, password (random:index:Password) or raw
+	Type                string   `json:"type"` // for kind raw: the type token to register
 	Value               string   `json:"value"`
 	ValueFrom           string   `json:"valueFrom"` // take Value from another resource's echo output
 	ReplaceKey          string   `json:"replaceKey"`
@@ -101,6 +104,26 @@ func main() {
 			}
 			if r.Import != "" {
 				opts = append(opts, infra.Import(r.Import))
+			}
+			switch r.Kind {
+			case "password":
+				reg, err := ctx.RegisterResource("random:index:Password", r.Name, infra.Props{"length": infra.Prop[int](infra.Int(20))}, opts...)
+				if err != nil {
+					return err
+				}
+				result := infra.OutputProp[string](reg, "result")
+				ctx.Export(r.Name, result)
+				c := reg.CustomState()
+				all[r.Name] = &c
+				continue
+			case "raw":
+				reg, err := ctx.RegisterResource(r.Type, r.Name, infra.Props{"value": infra.Prop[string](infra.String(r.Value))}, opts...)
+				if err != nil {
+					return err
+				}
+				c := reg.CustomState()
+				all[r.Name] = &c
+				continue
 			}
 			if r.Kind == "component" {
 				c := &component{}
@@ -191,6 +214,13 @@ func main() {
 			default:
 				return fmt.Errorf("spec: export %s: unknown field %s", name, field)
 			}
+		}
+		if spec.IntConfig != "" {
+			n, err := cfg.GetInt(spec.IntConfig)
+			if err != nil {
+				return err
+			}
+			ctx.Export("int", infra.Int(n))
 		}
 		if spec.Invoke != "" {
 			out, err := testkit.Echo(ctx, spec.Invoke)

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+func (a *app) configCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Set, get, list and remove stack configuration",
+		Long: `Configuration lives in Infra.<stack>.yaml: plain values under "config:", secret values
+(encrypted with the stack's data key, as sops does) under "secrets:". The file is a
+valid sops file: "sops -d Infra.dev.yaml" decrypts it with the same age key.
+
+Keys are "<namespace>:<key>"; a key without a namespace belongs to the project
+(greeting means <project>:greeting). Provider settings use the provider's name
+(aws:region).`,
+	}
+	cmd.AddCommand(a.configSetCommand(), a.configGetCommand(), a.configRmCommand(), a.configLsCommand())
+	return cmd
+}
+
+func (a *app) configSetCommand() *cobra.Command {
+	var secret bool
+	cmd := &cobra.Command{
+		Use:   "set KEY [VALUE]",
+		Short: "Set a configuration value",
+		Long: `Set a configuration value of the stack. Without VALUE the value is read from standard
+input (so a secret stays out of shell history): a single line, or everything piped in.
+--secret encrypts the value; it is shown as [secret] from then on.`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ws, err := a.openWorkspace()
+			if err != nil {
+				return err
+			}
+			st, err := ws.openStack(a.ctx, a.stack)
+			if err != nil {
+				return err
+			}
+			key := ws.proj.QualifyKey(args[0])
+			var value string
+			if len(args) == 2 {
+				value = args[1]
+			} else {
+				if value, err = readValue(cmd); err != nil {
+					return err
+				}
+			}
+			if err := st.cfg.Set(key, value, secret); err != nil {
+				return err
+			}
+			return st.cfg.Save(st.secrets)
+		},
+	}
+	cmd.Flags().BoolVar(&secret, "secret", false, "encrypt the value")
+	return cmd
+}
+
+func readValue(cmd *cobra.Command) (string, error) {
+	in := cmd.InOrStdin()
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(cmd.ErrOrStderr(), "value: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		return string(b), err
+	}
+	b, err := io.ReadAll(bufio.NewReader(in))
+	if err != nil {
+		return "", fmt.Errorf("read the value from standard input: %w", err)
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), nil
+}
+
+func showValue(v any, secret, show bool) string {
+	if secret && !show {
+		return "[secret]"
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func (a *app) configGetCommand() *cobra.Command {
+	var showSecrets, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "get KEY",
+		Short: "Print a configuration value",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ws, err := a.openWorkspace()
+			if err != nil {
+				return err
+			}
+			st, err := ws.openStack(a.ctx, a.stack)
+			if err != nil {
+				return err
+			}
+			key := ws.proj.QualifyKey(args[0])
+			v, secret, ok := st.cfg.Get(key)
+			if !ok {
+				return fmt.Errorf("configuration key %s is not set in %s: set it with `infra config set %s <value>`", key, st.cfg.Path(), args[0])
+			}
+			if asJSON {
+				out := map[string]any{"key": key, "secret": secret, "value": v}
+				if secret && !showSecrets {
+					delete(out, "value")
+				}
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(out)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), showValue(v, secret, showSecrets))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "print secret values in plaintext")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) configRmCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rm KEY",
+		Short: "Remove a configuration value",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ws, err := a.openWorkspace()
+			if err != nil {
+				return err
+			}
+			st, err := ws.openStack(a.ctx, a.stack)
+			if err != nil {
+				return err
+			}
+			key := ws.proj.QualifyKey(args[0])
+			if !st.cfg.Remove(key) {
+				return fmt.Errorf("configuration key %s is not set in %s", key, st.cfg.Path())
+			}
+			return st.cfg.Save(st.secrets)
+		},
+	}
+}
+
+func (a *app) configLsCommand() *cobra.Command {
+	var showSecrets, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "ls",
+		Short: "List the stack's configuration",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ws, err := a.openWorkspace()
+			if err != nil {
+				return err
+			}
+			st, err := ws.openStack(a.ctx, a.stack)
+			if err != nil {
+				return err
+			}
+			vals, err := st.cfg.Values()
+			if err != nil {
+				return err
+			}
+			keys := make([]string, 0, len(vals))
+			for k := range vals {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			if asJSON {
+				out := map[string]map[string]any{}
+				for _, k := range keys {
+					e := map[string]any{"secret": vals[k].Secret}
+					if !vals[k].Secret || showSecrets {
+						e["value"] = vals[k].Value
+					}
+					out[k] = e
+				}
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(out)
+			}
+			if len(keys) == 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "Stack %s has no configuration. Set some with `infra config set <key> <value>`.\n", st.name)
+				return nil
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "KEY\tVALUE")
+			for _, k := range keys {
+				fmt.Fprintf(tw, "%s\t%s\n", k, showValue(vals[k].Value, vals[k].Secret, showSecrets))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "print secret values in plaintext")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

@@ -1,0 +1,155 @@
+// Command infra previews and deploys infrastructure declared by Go programs. See docs/cli.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// exitError carries an exit status; reported means the message was already shown.
+type exitError struct {
+	code     int
+	err      error
+	reported bool
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// reported wraps an error whose message the display has already shown.
+func reported(err error) error { return &exitError{code: 1, err: err, reported: true} }
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	app := newApp(ctx, cancel)
+	root := app.rootCommand()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if !ee.reported && ee.err != nil {
+			fmt.Fprintf(os.Stderr, "error: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(os.Stderr, "error: %v\n", err)
+	return 1
+}
+
+// app holds what every command shares: global flags and the interrupt handling.
+type app struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	stack          string
+	cwd            string
+	nonInteractive bool
+	color          string
+	verbose        bool
+
+	// stop is closed by the first interrupt; the second cancels ctx.
+	stop chan struct{}
+}
+
+func newApp(ctx context.Context, cancel context.CancelFunc) *app {
+	return &app{ctx: ctx, cancel: cancel, stop: make(chan struct{})}
+}
+
+// handleInterrupts makes the first SIGINT/SIGTERM stop new work and the second cancel work in flight.
+func (a *app) handleInterrupts() func() {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-ch:
+				n++
+				if n == 1 {
+					fmt.Fprintln(os.Stderr, "\ninterrupted: finishing the operations in flight and saving state (interrupt again to cancel them)")
+					close(a.stop)
+				} else {
+					fmt.Fprintln(os.Stderr, "\ncancelling the operations in flight")
+					a.cancel()
+					return
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "infra",
+		Short: "Infrastructure as code in Go",
+		Long: `infra previews and deploys the infrastructure a Go program declares.
+
+Write a program against the typed SDK (github.com/infrago/infra/sdk/...), then run
+"infra preview" to see what would change and "infra up" to make it so. Each stack
+(dev, staging, prod) is an instance of the program with its own config and state.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVarP(&a.stack, "stack", "s", "", "the stack to operate on (default: the selected stack, or $INFRA_STACK)")
+	pf.StringVarP(&a.cwd, "cwd", "C", "", "run as if started in this directory")
+	pf.BoolVar(&a.nonInteractive, "non-interactive", false, "never prompt (implied when CI is set or stdout is not a terminal)")
+	pf.StringVar(&a.color, "color", "auto", "colorize output: auto, always or never (NO_COLOR is honoured)")
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "show debug messages from programs and providers")
+	root.AddCommand(
+		a.newCommand(),
+		a.stackCommand(),
+		a.configCommand(),
+		a.previewCommand(),
+		a.upCommand(),
+		a.destroyCommand(),
+		a.outputsCommand(),
+		a.stateCommand(),
+		a.versionCommand(),
+		a.providerCommand(),
+	)
+	return root
+}
+
+func (a *app) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of infra",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), version)
+			return nil
+		},
+	}
+}

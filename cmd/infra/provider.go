@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+
+	"github.com/spf13/cobra"
+
+	"github.com/infrago/infra/providers/builtin"
+	"github.com/infrago/infra/sdk/provider"
+)
+
+// builtinCommand is how the engine starts a built-in provider: this very binary, serving it.
+func builtinCommand(name string) *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	return exec.Command(exe, "provider", "serve", name)
+}
+
+func (a *app) providerCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:    "provider",
+		Short:  "Work with provider plugins",
+		Hidden: true,
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "serve NAME",
+		Short: "Serve a built-in provider over the plugin protocol (the engine runs this)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, ok := builtin.Lookup(args[0])
+			if !ok {
+				return fmt.Errorf("no built-in provider %q (built-ins: %v)", args[0], builtin.Names())
+			}
+			return provider.Serve(p)
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "schema NAME",
+		Short: "Print a built-in provider's schema as JSON",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, ok := builtin.Lookup(args[0])
+			if !ok {
+				return fmt.Errorf("no built-in provider %q (built-ins: %v)", args[0], builtin.Names())
+			}
+			s, err := p.BuildSchema()
+			if err != nil {
+				return err
+			}
+			b, err := provider.MarshalSchema(s)
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(b)
+			return err
+		},
+	})
+	return cmd
+}

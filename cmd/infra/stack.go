@@ -1,0 +1,376 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/infrago/infra/stacks/project"
+	"github.com/infrago/infra/stacks/secrets"
+	"github.com/infrago/infra/stacks/state"
+)
+
+func (a *app) stackCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "stack",
+		Short: "Create, list, select and remove stacks",
+		Long: `A stack is one instance of the project's program (dev, staging, prod) with its own
+configuration (Infra.<stack>.yaml, safe to commit: secrets in it are encrypted) and
+its own state (in the project's backend, .infra/ by default).`,
+	}
+	cmd.AddCommand(a.stackInitCommand(), a.stackLsCommand(), a.stackSelectCommand(), a.stackRmCommand(),
+		a.stackExportCommand(), a.stackHistoryCommand(), a.stackUnlockCommand())
+	return cmd
+}
+
+func (a *app) stackInitCommand() *cobra.Command {
+	var noSelect bool
+	cmd := &cobra.Command{
+		Use:   "init NAME",
+		Short: "Create a stack",
+		Long: `Create a stack: its config file Infra.<NAME>.yaml, with a new data key for its secrets
+wrapped for your age identity ($XDG_CONFIG_HOME/infra/age/keys.txt, created on first
+use), and its empty state in the backend. The new stack becomes the selected one.
+
+If Infra.<NAME>.yaml exists already (a teammate created the stack and committed it),
+its data key is kept: you must be able to decrypt it.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if err := project.ValidateStackName(name); err != nil {
+				return err
+			}
+			ws, err := a.openWorkspace()
+			if err != nil {
+				return err
+			}
+			path := ws.proj.StackConfigPath(name)
+			if _, err := os.Stat(path); err == nil {
+				cfg, err := project.LoadStackConfig(path)
+				if err != nil {
+					return err
+				}
+				if _, err := cfg.OpenSecrets(a.ctx); err != nil {
+					return fmt.Errorf("%s exists but its secrets cannot be opened with your identities: %w", path, err)
+				}
+			} else if errors.Is(err, fs.ErrNotExist) {
+				m, err := secrets.New(a.ctx)
+				if err != nil {
+					return err
+				}
+				if err := project.NewStackConfig(path, m).Save(m); err != nil {
+					return err
+				}
+			} else {
+				return err
+			}
+			if err := ws.store.CreateStack(a.ctx, name); err != nil {
+				return err
+			}
+			if !noSelect {
+				if err := ws.selectStack(name); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Created stack %s (config in %s, state in %s)\n", name, path, ws.store.URL())
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&noSelect, "no-select", false, "do not select the new stack")
+	return cmd
+}
+
+func (a *app) stackLsCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "ls",
+		Short: "List the project's stacks",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ws, err := a.openWorkspace()
+			if err != nil {
+				return err
+			}
+			ss, err := ws.store.ListStacks(a.ctx)
+			if err != nil {
+				return err
+			}
+			cur := ws.selected()
+			if asJSON {
+				type row struct {
+					Name       string     `json:"name"`
+					Current    bool       `json:"current"`
+					LastUpdate *time.Time `json:"lastUpdate,omitempty"`
+					Resources  int        `json:"resourceCount"`
+				}
+				rows := []row{}
+				for _, s := range ss {
+					r := row{Name: s.Name, Current: s.Name == cur, Resources: s.Resources}
+					if !s.LastUpdate.IsZero() {
+						t := s.LastUpdate.UTC()
+						r.LastUpdate = &t
+					}
+					rows = append(rows, r)
+				}
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(rows)
+			}
+			if len(ss) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "No stacks yet: create one with `infra stack init dev`.")
+				return nil
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tLAST UPDATE\tRESOURCES")
+			for _, s := range ss {
+				name := s.Name
+				if name == cur {
+					name += "*"
+				}
+				last, count := "never", "-"
+				if !s.LastUpdate.IsZero() {
+					last = s.LastUpdate.Local().Format("2006-01-02 15:04:05")
+					count = strconv.Itoa(s.Resources)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", name, last, count)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) stackSelectCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "select NAME",
+		Short: "Select the stack later commands operate on",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ws, err := a.openWorkspace()
+			if err != nil {
+				return err
+			}
+			name, err := ws.resolveStack(a.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if err := ws.selectStack(name); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Selected stack %s\n", name)
+			return nil
+		},
+	}
+}
+
+func (a *app) stackRmCommand() *cobra.Command {
+	var force, preserveConfig, yes bool
+	cmd := &cobra.Command{
+		Use:   "rm NAME",
+		Short: "Remove a stack and its state",
+		Long: `Remove a stack: its state and history, and its config file unless --preserve-config.
+A stack that still has resources is refused unless --force: run "infra destroy" first,
+or the resources will keep existing with nothing tracking them.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ws, err := a.openWorkspace()
+			if err != nil {
+				return err
+			}
+			name, err := ws.resolveStack(a.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if !yes && !a.interactive() {
+				return fmt.Errorf("removing stack %s needs confirmation: pass --yes", name)
+			}
+			if !force {
+				st, err := ws.openNamedStack(a.ctx, name)
+				if err != nil {
+					return fmt.Errorf("%w (pass --force to remove the stack without reading its state)", err)
+				}
+				snap, err := st.loadState(a.ctx)
+				if err != nil {
+					return fmt.Errorf("%w (pass --force to remove the stack anyway)", err)
+				}
+				if snap != nil && snap.Live() > 0 {
+					return fmt.Errorf("stack %s still has %d resources: run `infra destroy --stack %s` first, or pass --force to forget them (they will keep existing)",
+						name, snap.Live(), name)
+				}
+			}
+			if !yes {
+				ok, err := a.confirm(cmd, fmt.Sprintf("Remove stack %s and its history?", name))
+				if err != nil || !ok {
+					return &exitError{code: 1, err: errors.New("stack not removed")}
+				}
+			}
+			if err := ws.store.RemoveStack(a.ctx, name); err != nil {
+				return err
+			}
+			if !preserveConfig {
+				if err := os.Remove(ws.proj.StackConfigPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return err
+				}
+			}
+			if ws.selected() == name {
+				_ = ws.selectStack("")
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Removed stack %s\n", name)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "remove the stack even if it still has resources")
+	cmd.Flags().BoolVar(&preserveConfig, "preserve-config", false, "keep Infra.<NAME>.yaml")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}
+
+func (a *app) stackExportCommand() *cobra.Command {
+	var showSecrets bool
+	var version int64
+	var file string
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Print the stack's state",
+		Long: `Print the stack's state as JSON (the snapshot format described in docs/architecture.md).
+Secrets stay encrypted unless --show-secrets. --version N prints the state update N
+left behind (see "infra stack history").`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ws, err := a.openWorkspace()
+			if err != nil {
+				return err
+			}
+			st, err := ws.openStack(a.ctx, a.stack)
+			if err != nil {
+				return err
+			}
+			var data []byte
+			if version > 0 {
+				data, err = ws.store.ReadHistory(a.ctx, st.name, version)
+			} else {
+				data, err = ws.store.ReadState(a.ctx, st.name)
+			}
+			if err != nil {
+				return err
+			}
+			if data == nil {
+				snap := &state.Snapshot{Project: ws.proj.Name, Stack: st.name}
+				if data, err = (state.Codec{}).Marshal(snap); err != nil {
+					return err
+				}
+			} else if showSecrets {
+				snap, err := st.codec().Unmarshal(data)
+				if err != nil {
+					return err
+				}
+				plain := state.Codec{Crypter: plaintextCrypter{}}
+				if data, err = plain.Marshal(snap); err != nil {
+					return err
+				}
+			} else if _, err := st.codec().Unmarshal(data); err != nil {
+				return err
+			}
+			if file != "" {
+				return os.WriteFile(file, data, 0o600)
+			}
+			_, err = cmd.OutOrStdout().Write(data)
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "decrypt secrets in the output")
+	cmd.Flags().Int64Var(&version, "version", 0, "export the state left by update N of the history")
+	cmd.Flags().StringVar(&file, "file", "", "write to this file instead of standard output")
+	return cmd
+}
+
+// plaintextCrypter "encrypts" to the plaintext itself, for --show-secrets.
+type plaintextCrypter struct{}
+
+func (plaintextCrypter) EncryptValue(plaintext, typ, aad string) (string, error) { return plaintext, nil }
+func (plaintextCrypter) DecryptValue(ct, aad string) (string, string, error) {
+	return "", "", errors.New("plaintext export cannot be decrypted")
+}
+
+func (a *app) stackHistoryCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "history",
+		Short: "List the stack's updates",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ws, err := a.openWorkspace()
+			if err != nil {
+				return err
+			}
+			name, err := ws.resolveStack(a.ctx, a.stack)
+			if err != nil {
+				return err
+			}
+			h, err := ws.store.History(a.ctx, name)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(h)
+			}
+			if len(h) == 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "Stack %s has no updates yet.\n", name)
+				return nil
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "VERSION\tKIND\tRESULT\tSTARTED\tDURATION\tCHANGES\tRESOURCES")
+			for _, u := range h {
+				changes := ""
+				for _, op := range []string{"create", "update", "replace", "delete", "import"} {
+					if n := u.Changes[op]; n > 0 {
+						changes += fmt.Sprintf("%s%d ", map[string]string{"create": "+", "update": "~", "replace": "+-", "delete": "-", "import": "="}[op], n)
+					}
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", u.Version, u.Kind, u.Result,
+					u.StartTime.Local().Format("2006-01-02 15:04:05"), u.EndTime.Sub(u.StartTime).Round(10*time.Millisecond), changes, u.Resources)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) stackUnlockCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "unlock",
+		Short: "Remove a stale lock left by a run that died",
+		Long: `Remove the stack's lock. Use it only when the run that holds the lock is no longer
+running (the lock names its user, host, process and command); removing the lock of a
+live run lets two runs change the same stack at once.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ws, err := a.openWorkspace()
+			if err != nil {
+				return err
+			}
+			name, err := ws.resolveStack(a.ctx, a.stack)
+			if err != nil {
+				return err
+			}
+			holder, err := ws.store.Unlock(a.ctx, name)
+			if err != nil {
+				return err
+			}
+			if holder == nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "Stack %s was not locked.\n", name)
+				return nil
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Removed the lock of stack %s held by %s\n", name, holder)
+			return nil
+		},
+	}
+}
+

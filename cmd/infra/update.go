@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/infrago/infra/display"
+	"github.com/infrago/infra/engine"
+	"github.com/infrago/infra/engine/events"
+	"github.com/infrago/infra/stacks/backend"
+)
+
+// runFlags are the flags preview, up and destroy share.
+type runFlags struct {
+	parallel        int
+	diff            bool
+	showSames       bool
+	expectNoChanges bool
+	yes             bool
+	skipPreview     bool
+	message         string
+}
+
+func (f *runFlags) register(cmd *cobra.Command, mutating bool) {
+	fl := cmd.Flags()
+	fl.IntVarP(&f.parallel, "parallel", "p", defaultParallel(), "how many resource operations may run at once")
+	fl.BoolVar(&f.diff, "diff", false, "show every property of created and deleted resources, not only changes")
+	fl.BoolVar(&f.showSames, "show-sames", false, "list unchanged resources too")
+	fl.BoolVar(&f.expectNoChanges, "expect-no-changes", false, "exit with status 2 if there are changes")
+	if mutating {
+		fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
+		fl.BoolVarP(&f.skipPreview, "skip-preview", "f", false, "do not preview before changing anything (implies no prompt)")
+		fl.StringVarP(&f.message, "message", "m", "", "a message recorded with the update in the stack's history")
+	}
+}
+
+func (a *app) interactive() bool {
+	if a.nonInteractive || os.Getenv("CI") != "" {
+		return false
+	}
+	return term.IsTerminal(int(os.Stdout.Fd())) && term.IsTerminal(int(os.Stdin.Fd()))
+}
+
+func (a *app) useColor() bool {
+	switch a.color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return os.Getenv("NO_COLOR") == "" && term.IsTerminal(int(os.Stdout.Fd()))
+}
+
+func (a *app) printer(w io.Writer, f *runFlags) *display.Printer {
+	return display.New(w, display.Options{Color: a.useColor(), ShowSames: f.showSames, Diff: f.diff, Verbose: a.verbose, Elapsed: true})
+}
+
+func (a *app) previewCommand() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "preview",
+		Short: "Show what an update would change",
+		Long: `Run the program and show, resource by resource, what "infra up" would create, update,
+replace and delete, without changing anything. Providers are only asked to check and diff.
+
+With --expect-no-changes the exit status is 2 when there are changes, so CI can
+fail a job on drift or on a pull request that changes more than it says.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runUpdate(cmd, &f, true)
+		},
+	}
+	f.register(cmd, false)
+	return cmd
+}
+
+func (a *app) upCommand() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:     "up",
+		Aliases: []string{"update"},
+		Short:   "Create or update the stack's resources",
+		Long: `Run the program and bring the stack in line with it: create, update, replace and delete
+resources as needed, then save the new state.
+
+On a terminal "up" first shows a preview and asks for confirmation; --yes skips the
+question. Without a terminal (CI) --yes is required.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runUpdate(cmd, &f, false)
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
+func (a *app) destroyCommand() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "destroy",
+		Short: "Delete every resource of the stack",
+		Long: `Delete every resource the stack manages, in reverse dependency order. The program is not
+run. Protected resources stop the destroy before anything is deleted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runDestroy(cmd, &f)
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
+// confirm asks whether to go ahead; on a terminal only.
+func (a *app) confirm(cmd *cobra.Command, question string) (bool, error) {
+	fmt.Fprintf(cmd.OutOrStdout(), "%s [yes/no] ", question)
+	r := bufio.NewReader(cmd.InOrStdin())
+	line, err := r.ReadString('\n')
+	if err != nil && line == "" {
+		return false, fmt.Errorf("read the answer: %w", err)
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error {
+	ws, err := a.openWorkspace()
+	if err != nil {
+		return err
+	}
+	st, err := ws.openStack(a.ctx, a.stack)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	if !previewOnly && !f.yes && !f.skipPreview && !a.interactive() {
+		return fmt.Errorf("`infra up` changes infrastructure and needs confirmation, but there is no terminal to ask on: pass --yes (for example in CI)")
+	}
+	lock, err := st.lock(a.ctx, "infra "+cmd.Name())
+	if err != nil {
+		return err
+	}
+	defer lock.Release(a.ctx)
+	defer a.handleInterrupts()()
+
+	old, err := st.loadState(a.ctx)
+	if err != nil {
+		return err
+	}
+	opts, err := st.engineOptions(a, f.parallel)
+	if err != nil {
+		return err
+	}
+	opts.Old = old
+	interactiveUp := !previewOnly && !f.yes && !f.skipPreview
+	if previewOnly || interactiveUp {
+		pr := a.printer(out, f)
+		opts.DryRun = true
+		opts.Events = pr
+		res, err := engine.Update(a.ctx, opts)
+		st.host.Close()
+		if err != nil {
+			return engineFailure(err)
+		}
+		if previewOnly {
+			if f.expectNoChanges && res.HasChanges {
+				fmt.Fprintln(out, "\nerror: --expect-no-changes was given, but the preview has changes")
+				return &exitError{code: 2, reported: true}
+			}
+			return nil
+		}
+		if !res.HasChanges {
+			fmt.Fprintln(out, "\nNothing to do: the stack matches the program.")
+			return nil
+		}
+		ok, err := a.confirm(cmd, "\nDo you want to perform this update?")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &exitError{code: 1, err: errors.New("update cancelled: nothing was changed")}
+		}
+		fmt.Fprintln(out)
+		opts, err = st.engineOptions(a, f.parallel)
+		if err != nil {
+			return err
+		}
+		opts.Old = old
+	}
+	opts.DryRun = false
+	opts.Events = a.printer(out, f)
+	opts.Stop = a.stop
+	start := time.Now()
+	res, runErr := engine.Update(a.ctx, opts)
+	st.host.Close()
+	if res != nil && res.Snapshot != nil {
+		if err := st.saveState(a.ctx, res.Snapshot, updateInfo("update", f.message, start, runErr, res)); err != nil {
+			return errors.Join(engineFailure(runErr), err)
+		}
+	}
+	if runErr != nil {
+		return engineFailure(runErr)
+	}
+	if f.expectNoChanges && res.HasChanges {
+		return &exitError{code: 2, err: errors.New("--expect-no-changes was given, but the update made changes")}
+	}
+	return nil
+}
+
+func (a *app) runDestroy(cmd *cobra.Command, f *runFlags) error {
+	ws, err := a.openWorkspace()
+	if err != nil {
+		return err
+	}
+	st, err := ws.openStack(a.ctx, a.stack)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	if !f.yes && !f.skipPreview && !a.interactive() {
+		return fmt.Errorf("`infra destroy` deletes infrastructure and needs confirmation, but there is no terminal to ask on: pass --yes")
+	}
+	lock, err := st.lock(a.ctx, "infra destroy")
+	if err != nil {
+		return err
+	}
+	defer lock.Release(a.ctx)
+	defer a.handleInterrupts()()
+	old, err := st.loadState(a.ctx)
+	if err != nil {
+		return err
+	}
+	if old == nil || old.Live() == 0 && len(old.Resources) == 0 {
+		fmt.Fprintf(out, "Stack %s has no resources: nothing to destroy.\n", st.name)
+		return nil
+	}
+	opts, err := st.engineOptions(a, f.parallel)
+	if err != nil {
+		return err
+	}
+	opts.Old = old
+	if !f.yes && !f.skipPreview {
+		opts.DryRun = true
+		opts.Events = a.printer(out, f)
+		if _, err := engine.Destroy(a.ctx, opts); err != nil {
+			st.host.Close()
+			return engineFailure(err)
+		}
+		ok, err := a.confirm(cmd, "\nDo you want to delete these resources?")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			st.host.Close()
+			return &exitError{code: 1, err: errors.New("destroy cancelled: nothing was deleted")}
+		}
+		fmt.Fprintln(out)
+	}
+	opts.DryRun = false
+	opts.Events = a.printer(out, f)
+	opts.Stop = a.stop
+	start := time.Now()
+	res, runErr := engine.Destroy(a.ctx, opts)
+	st.host.Close()
+	if res != nil && res.Snapshot != nil {
+		if err := st.saveState(a.ctx, res.Snapshot, updateInfo("destroy", f.message, start, runErr, res)); err != nil {
+			return errors.Join(engineFailure(runErr), err)
+		}
+	}
+	if runErr != nil {
+		return engineFailure(runErr)
+	}
+	return nil
+}
+
+// engineFailure turns an engine error into an exit: failures of the deployment have been shown by the display
+// already; build errors and the like have not.
+func engineFailure(err error) error {
+	if err == nil {
+		return nil
+	}
+	if engine.Shown(err) {
+		return reported(err)
+	}
+	return &exitError{code: 1, err: err}
+}
+
+func updateInfo(kind, message string, start time.Time, runErr error, res *engine.Result) backend.UpdateInfo {
+	info := backend.UpdateInfo{Kind: kind, Result: "succeeded", StartTime: start.UTC(), EndTime: time.Now().UTC(), Message: message,
+		Changes: map[string]int{}}
+	if runErr != nil {
+		info.Result = "failed"
+	}
+	for op, n := range res.Changes {
+		if op != events.OpSame && n > 0 {
+			info.Changes[string(op)] = n
+		}
+	}
+	if res.Snapshot != nil {
+		info.Resources = res.Snapshot.Live()
+	}
+	return info
+}

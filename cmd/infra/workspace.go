@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/infrago/infra/engine"
+	"github.com/infrago/infra/engine/plugin"
+	"github.com/infrago/infra/providers/builtin"
+	"github.com/infrago/infra/sdk/resource"
+	"github.com/infrago/infra/stacks/backend"
+	"github.com/infrago/infra/stacks/project"
+	"github.com/infrago/infra/stacks/secrets"
+	"github.com/infrago/infra/stacks/state"
+)
+
+// workspace is the project found from the working directory, with its backend.
+type workspace struct {
+	proj  *project.Project
+	store backend.Store
+}
+
+func (a *app) workDir() (string, error) {
+	if a.cwd != "" {
+		return filepath.Abs(a.cwd)
+	}
+	return os.Getwd()
+}
+
+func (a *app) openWorkspace() (*workspace, error) {
+	wd, err := a.workDir()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := project.Find(wd)
+	if err != nil {
+		return nil, err
+	}
+	proj, err := project.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	store, err := backend.Open(a.ctx, proj.Backend, proj.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", proj.Path(), err)
+	}
+	return &workspace{proj: proj, store: store}, nil
+}
+
+// localDir is the project's own .infra directory: selected stack and caches live there whatever the backend.
+func (w *workspace) localDir() string { return filepath.Join(w.proj.Dir, ".infra") }
+
+type workspaceFile struct {
+	Stack string `json:"stack"`
+}
+
+func (w *workspace) selected() string {
+	b, err := os.ReadFile(filepath.Join(w.localDir(), "workspace.json"))
+	if err != nil {
+		return ""
+	}
+	var f workspaceFile
+	if json.Unmarshal(b, &f) != nil {
+		return ""
+	}
+	return f.Stack
+}
+
+func (w *workspace) selectStack(name string) error {
+	if err := os.MkdirAll(w.localDir(), 0o755); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(workspaceFile{Stack: name}, "", "  ")
+	return os.WriteFile(filepath.Join(w.localDir(), "workspace.json"), append(b, '\n'), 0o644)
+}
+
+// stackNames lists the backend's stacks.
+func (w *workspace) stackNames(ctx context.Context) ([]string, error) {
+	ss, err := w.store.ListStacks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(ss))
+	for i, s := range ss {
+		names[i] = s.Name
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// resolveStack picks the stack to work on: the flag, $INFRA_STACK, the selected stack, or the only one.
+func (w *workspace) resolveStack(ctx context.Context, flag string) (string, error) {
+	name := flag
+	if name == "" {
+		name = os.Getenv("INFRA_STACK")
+	}
+	if name == "" {
+		name = w.selected()
+	}
+	names, err := w.stackNames(ctx)
+	if err != nil {
+		return "", err
+	}
+	if name == "" {
+		switch len(names) {
+		case 0:
+			return "", errors.New("this project has no stacks yet: create one with `infra stack init dev`")
+		case 1:
+			return names[0], nil
+		}
+		return "", fmt.Errorf("no stack selected: run `infra stack select <name>` or pass --stack (stacks: %s)", strings.Join(names, ", "))
+	}
+	if err := project.ValidateStackName(name); err != nil {
+		return "", err
+	}
+	for _, n := range names {
+		if n == name {
+			return name, nil
+		}
+	}
+	if len(names) == 0 {
+		return "", fmt.Errorf("stack %q does not exist: create it with `infra stack init %s`", name, name)
+	}
+	return "", fmt.Errorf("stack %q does not exist (stacks: %s): create it with `infra stack init %s`", name, strings.Join(names, ", "), name)
+}
+
+// stack is one stack opened for work: its config and, once opened, its secrets.
+type stack struct {
+	ws      *workspace
+	name    string
+	cfg     *project.StackConfig
+	secrets *secrets.Manager
+	host    *plugin.Host
+}
+
+// openStack resolves the stack and opens its config and secrets.
+func (w *workspace) openStack(ctx context.Context, flag string) (*stack, error) {
+	name, err := w.resolveStack(ctx, flag)
+	if err != nil {
+		return nil, err
+	}
+	return w.openNamedStack(ctx, name)
+}
+
+func (w *workspace) openNamedStack(ctx context.Context, name string) (*stack, error) {
+	path := w.proj.StackConfigPath(name)
+	cfg, err := project.LoadStackConfig(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("stack %s exists, but its config file %s is missing: it holds the stack's secrets key; "+
+				"restore it from version control (or a teammate), then run the command again", name, path)
+		}
+		return nil, err
+	}
+	m, err := cfg.OpenSecrets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &stack{ws: w, name: name, cfg: cfg, secrets: m}, nil
+}
+
+func (s *stack) lock(ctx context.Context, command string) (backend.Lock, error) {
+	return s.ws.store.Lock(ctx, s.name, backend.CurrentHolder(command))
+}
+
+func (s *stack) codec() state.Codec {
+	return state.Codec{Crypter: s.secrets, MACKey: s.secrets.DeriveKey("infra state mac v1")}
+}
+
+// loadState reads the stack's snapshot; nil when the stack has never been updated.
+func (s *stack) loadState(ctx context.Context) (*state.Snapshot, error) {
+	data, err := s.ws.store.ReadState(ctx, s.name)
+	if err != nil {
+		return nil, err
+	}
+	if data == nil {
+		return nil, nil
+	}
+	snap, err := s.codec().Unmarshal(data)
+	if err != nil {
+		how := "restore the last good version with `infra stack history` and `infra stack export --version N`"
+		if errors.Is(err, state.ErrIntegrity) {
+			return nil, fmt.Errorf("the state of stack %s in %s cannot be trusted: %w; %s", s.name, s.ws.store.URL(), err, how)
+		}
+		return nil, fmt.Errorf("read the state of stack %s in %s: %w; %s", s.name, s.ws.store.URL(), err, how)
+	}
+	if snap.Stack != s.name || snap.Project != s.ws.proj.Name {
+		return nil, fmt.Errorf("the state stored for stack %s belongs to %s/%s: it was copied from elsewhere; import the right state", s.name, snap.Project, snap.Stack)
+	}
+	return snap, nil
+}
+
+// saveState writes a new snapshot with the next serial.
+func (s *stack) saveState(ctx context.Context, snap *state.Snapshot, info backend.UpdateInfo) error {
+	snap.Project, snap.Stack = s.ws.proj.Name, s.name
+	snap.Serial++
+	data, err := s.codec().Marshal(snap)
+	if err != nil {
+		return fmt.Errorf("encode the state of stack %s: %w", s.name, err)
+	}
+	info.Version = snap.Serial
+	holder := backend.CurrentHolder("")
+	info.User, info.Host = holder.User, holder.Host
+	if err := s.ws.store.WriteState(ctx, s.name, data, info); err != nil {
+		return fmt.Errorf("save the state of stack %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// configMap turns the stack config into property values for the program: secrets stay secrets.
+func (s *stack) configMap() (resource.PropertyMap, error) {
+	vals, err := s.cfg.Values()
+	if err != nil {
+		return nil, err
+	}
+	out := make(resource.PropertyMap, len(vals))
+	for k, v := range vals {
+		pv, err := resource.FromGo(v.Value)
+		if err != nil {
+			return nil, fmt.Errorf("config value %s in %s: %w", k, s.cfg.Path(), err)
+		}
+		if v.Secret {
+			pv = resource.MakeSecret(pv)
+		}
+		out[k] = pv
+	}
+	return out, nil
+}
+
+func (s *stack) pluginHost(a *app) *plugin.Host {
+	pins := map[string]plugin.Pin{}
+	for name, p := range s.ws.proj.Providers {
+		path := p.Path
+		if path != "" && !filepath.IsAbs(path) {
+			path = filepath.Join(s.ws.proj.Dir, path)
+		}
+		pins[name] = plugin.Pin{Path: path, SHA256: p.SHA256}
+	}
+	var dirs []string
+	if env := os.Getenv("INFRA_PLUGIN_PATH"); env != "" {
+		dirs = append(dirs, filepath.SplitList(env)...)
+	}
+	dirs = append(dirs, filepath.Join(s.ws.localDir(), "plugins"))
+	if data := os.Getenv("XDG_DATA_HOME"); data != "" {
+		dirs = append(dirs, filepath.Join(data, "infra", "plugins"))
+	} else if home, err := os.UserHomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, ".local", "share", "infra", "plugins"))
+	}
+	opts := plugin.HostOptions{
+		Builtins:       builtin.Names(),
+		BuiltinCommand: builtinCommand,
+		PluginPath:     dirs,
+		Pins:           pins,
+	}
+	if a.verbose {
+		opts.Log = os.Stderr
+		opts.LogLevel = "debug"
+	}
+	return plugin.NewHost(opts)
+}
+
+// engineOptions gathers what the engine needs for this stack. Each call starts a fresh plugin host.
+func (s *stack) engineOptions(a *app, parallel int) (engine.Options, error) {
+	cfg, err := s.configMap()
+	if err != nil {
+		return engine.Options{}, err
+	}
+	if s.host != nil {
+		s.host.Close()
+	}
+	s.host = s.pluginHost(a)
+	return engine.Options{
+		Project:    s.ws.proj.Name,
+		Stack:      s.name,
+		ProgramDir: s.ws.proj.MainDir(),
+		BuildCache: buildCacheDir(),
+		Parallel:   parallel,
+		Config:     cfg,
+		ConfigFile: filepath.Base(s.cfg.Path()),
+		Host:       s.host,
+		HashKey:    s.secrets.DeriveKey("infra inputs hash v1"),
+	}, nil
+}
+
+func buildCacheDir() string {
+	if d := os.Getenv("INFRA_CACHE_DIR"); d != "" {
+		return filepath.Join(d, "programs")
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "infra", "programs")
+	}
+	return filepath.Join(os.TempDir(), "infra-programs")
+}
+
+func defaultParallel() int { return 4 * runtime.NumCPU() }
