@@ -293,7 +293,9 @@ left behind (see "infra stack history").`,
 // plaintextCrypter "encrypts" to the plaintext itself, for --show-secrets.
 type plaintextCrypter struct{}
 
-func (plaintextCrypter) EncryptValue(plaintext, typ, aad string) (string, error) { return plaintext, nil }
+func (plaintextCrypter) EncryptValue(plaintext, typ, aad string) (string, error) {
+	return plaintext, nil
+}
 func (plaintextCrypter) DecryptValue(ct, aad string) (string, string, error) {
 	return "", "", errors.New("plaintext export cannot be decrypted")
 }
@@ -373,4 +375,3 @@ live run lets two runs change the same stack at once.`,
 		},
 	}
 }
-

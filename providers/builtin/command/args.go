@@ -20,7 +20,7 @@ type Args struct {
 
 	Dir *string `infra:"dir,replace" doc:"The working directory of every command, absolute or relative to the directory infra runs in. A change replaces the resource. Unset: the directory infra runs in."`
 
-	Interpreter []string `infra:"interpreter,replace" default:"[\"/bin/sh\",\"-c\"]" doc:"The program and leading arguments that run each command; the command string is appended as the last argument. A change replaces the resource. Default: [\"/bin/sh\", \"-c\"]."`
+	Interpreter []string `infra:"interpreter,replace" default:"[\"/bin/sh\",\"-c\"]" doc:"The program and leading arguments that run each command; the command string is appended as the last argument."`
 
 	Stdin *string `infra:"stdin" doc:"Text passed to every command's standard input. A change runs update, or replaces the resource when update is unset. Unset: standard input is empty."`
 }
