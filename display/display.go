@@ -153,7 +153,7 @@ func (p *Printer) stepDone(s *events.Step) {
 	if !p.dryRun {
 		status = pastTense[s.Op]
 		if p.opts.Elapsed && s.Elapsed > 0 {
-			status += fmt.Sprintf(" (%s)", roundDuration(s.Elapsed))
+			status += fmt.Sprintf(" (%s)", formatElapsed(s.Elapsed))
 		}
 	}
 	if s.Op == events.OpReplace && len(s.Replaces) > 0 {
@@ -309,6 +309,13 @@ func indentLines(s, indent string) string {
 
 func indentRest(s string) string {
 	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
+}
+
+func formatElapsed(d time.Duration) string {
+	if d < time.Millisecond {
+		return "<1ms"
+	}
+	return roundDuration(d).String()
 }
 
 func roundDuration(d time.Duration) time.Duration {

@@ -171,6 +171,12 @@ func ToOutput[T any](in Input[T]) Output[T] {
 	return in.ToOutput()
 }
 
+// AsAny turns a typed input into an Output[any], for arguments that accept any value (such as data.Data's
+// value).
+func AsAny[T any](in Input[T]) Output[any] {
+	return Apply(ToOutput(in), func(v T) any { return v })
+}
+
 // Secret marks a value as secret: it is encrypted in state and shown as [secret]. Anything computed from it with
 // Apply stays secret.
 func Secret[T any](in Input[T]) Output[T] {
@@ -327,17 +333,6 @@ func dedupURNs(urns []URN) []URN {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
-}
-
-// describeOutput names an output for a cycle report.
-func describeOutput(s *outputState) string {
-	if s.producer != nil {
-		return s.producer.describe()
-	}
-	if s.label != "" {
-		return s.label + " output"
-	}
-	return "output"
 }
 
 func joinPath(parts []string) string { return strings.Join(parts, " → ") }

@@ -85,7 +85,7 @@ func Prop[T any](in Input[T]) PropInput {
 	if o.s == nil {
 		return nil
 	}
-	return propInput{s: o.s}
+	return propInput(o)
 }
 
 // Props are a resource's arguments by property name.

@@ -1,0 +1,37 @@
+# The two commands a newcomer needs are `make demo` and `make test`; see README.md.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION) -X main.sdkDir=$(CURDIR)
+STATICCHECK_VERSION ?= v0.8.2
+
+.PHONY: build test demo lint proto gen bench clean
+
+## build: compile the CLI into bin/infra
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/infra ./cmd/infra
+
+## test: every test, including the integration tests that drive bin/infra, and a check that generated code is fresh
+test: build
+	$(GO) run ./internal/gen -check
+	$(GO) test -count=1 -timeout 25m ./...
+
+## demo: run examples/hello end to end on the built-in providers (no cloud account needed)
+demo: build
+	./examples/hello/demo.sh
+
+## lint: formatting, go vet and staticcheck
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+## proto: regenerate the Go code of the protocol definitions in sdk/rpc (needs protoc)
+proto:
+	./sdk/rpc/generate.sh
+
+## gen: regenerate the typed SDK bindings and provider docs from the providers' schemas
+gen:
+	$(GO) run ./internal/gen
+
+clean:
+	rm -rf bin
