@@ -173,14 +173,14 @@ func ToOutput[T any](in Input[T]) Output[T] {
 
 // AsAny turns a typed input into an Output[any], for arguments that accept any value (such as data.Data's
 // value).
-func AsAny[T any](in Input[T]) Output[any] {
-	return Apply(ToOutput(in), func(v T) any { return v })
+func AsAny[T any](o Output[T]) Output[any] {
+	return Apply(o, func(v T) any { return v })
 }
 
 // Secret marks a value as secret: it is encrypted in state and shown as [secret]. Anything computed from it with
 // Apply stays secret.
-func Secret[T any](in Input[T]) Output[T] {
-	src := ToOutput(in).outputState()
+func Secret[T any](o Output[T]) Output[T] {
+	src := o.outputState()
 	out := newDerived("Secret", src)
 	whenAll(src.ctx, []*outputState{src}, func() {
 		v, known, _, deps, err := src.result()
@@ -190,8 +190,8 @@ func Secret[T any](in Input[T]) Output[T] {
 }
 
 // Unsecret removes the secret mark. Use it only for values that are safe to show.
-func Unsecret[T any](in Input[T]) Output[T] {
-	src := ToOutput(in).outputState()
+func Unsecret[T any](o Output[T]) Output[T] {
+	src := o.outputState()
 	out := newDerived("Unsecret", src)
 	whenAll(src.ctx, []*outputState{src}, func() {
 		v, known, _, deps, err := src.result()
