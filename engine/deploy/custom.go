@@ -49,6 +49,7 @@ func (d *Deployment) registerCustom(ctx context.Context, urn resource.URN, reg *
 	// The fast path: the program registered exactly what it registered last time, with the same provider.
 	if old != nil && hash != "" && old.InputsHash == hash && old.Provider == ref && len(old.InitErrors) == 0 && reg.ImportID == "" {
 		r := old.Copy()
+		r.URN, r.Type = urn, reg.Type // the old state may be under an alias
 		d.applyOptions(r, reg)
 		d.count(events.OpSame)
 		d.record(r)
@@ -147,6 +148,7 @@ func (s *stepper) run() (*Result, error) {
 	replaces = dedup(replaces)
 	if !diff.Changes && len(replaces) == 0 && len(old.InitErrors) == 0 {
 		r := old.Copy()
+		r.URN, r.Type = s.urn, reg.Type // the old state may be under an alias
 		r.Inputs, r.InputsHash, r.Provider = checked, s.hash, s.ref
 		d.applyOptions(r, reg)
 		d.count(events.OpSame)

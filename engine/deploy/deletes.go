@@ -60,19 +60,14 @@ func (d *Deployment) Finish(ctx context.Context) error {
 			doomed = append(doomed, r)
 		}
 	}
-	for _, r := range d.replaced {
-		doomed = append(doomed, r)
-	}
+	doomed = append(doomed, d.replaced...)
 	d.mu.Unlock()
 	return d.deleteAll(ctx, doomed, true)
 }
 
 // Destroy deletes every resource of the old state in reverse dependency order.
 func (d *Deployment) Destroy(ctx context.Context) error {
-	var doomed []*state.Resource
-	for _, r := range d.old.Resources {
-		doomed = append(doomed, r)
-	}
+	doomed := append([]*state.Resource(nil), d.old.Resources...)
 	if err := d.deleteAll(ctx, doomed, false); err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -107,6 +106,7 @@ type Deployment struct {
 	accounted    map[*state.Resource]bool // old entries handled this run (re-registered, replaced or deleted)
 	replaced     []*state.Resource        // old objects of create-before-delete replacements, deleted at the end
 	deleted      map[*state.Resource]bool
+	kept         map[*state.Resource]bool // old entries whose registration failed before a new state was recorded
 	stackOutputs resource.PropertyMap
 	changes      map[events.Op]int
 	stopped      bool
@@ -136,7 +136,7 @@ func New(old *state.Snapshot, opts Options) *Deployment {
 		opts: opts, timeouts: opts.Timeouts.withDefaults(), sem: make(chan struct{}, opts.Parallel), start: opts.Now(),
 		old: old, olds: map[resource.URN]*state.Resource{}, oldOrder: map[*state.Resource]int{},
 		newIndex: map[resource.URN]*state.Resource{}, accounted: map[*state.Resource]bool{},
-		deleted: map[*state.Resource]bool{}, changes: map[events.Op]int{},
+		deleted: map[*state.Resource]bool{}, kept: map[*state.Resource]bool{}, changes: map[events.Op]int{},
 	}
 	for i, r := range old.Resources {
 		d.oldOrder[r] = i
@@ -297,6 +297,9 @@ func (d *Deployment) Snapshot() *state.Snapshot {
 			continue
 		}
 		switch {
+		case d.kept[r]:
+			// Its registration failed (or was refused) before anything was recorded: the object is as it was.
+			s.Resources = append(s.Resources, r)
 		case replaced[r]:
 			c := r.Copy()
 			c.Delete = true
@@ -339,8 +342,12 @@ func (d *Deployment) unclaim(urn resource.URN, old *state.Resource) {
 	defer d.mu.Unlock()
 	if r, ok := d.newIndex[urn]; ok && r == nil {
 		delete(d.newIndex, urn)
+		// The old entry stays accounted, so that a failed registration does not make it look removed from the
+		// program, and kept, so that the snapshot still holds the object it describes.
+		if old != nil {
+			d.kept[old] = true
+		}
 	}
-	_ = old // the old entry stays accounted: a failed registration must not make it look removed from the program
 }
 
 // Result is what a registration answers the program.
@@ -493,16 +500,4 @@ func (d *Deployment) registerComponent(urn resource.URN, reg *Registration, old 
 	d.record(r)
 	d.emit(events.Event{Kind: events.KindStepDone, Step: step})
 	return &Result{URN: urn, Outputs: r.Outputs}, nil
-}
-
-// sortedURNs sorts and dedups.
-func sortedURNs(us []resource.URN) []resource.URN {
-	sort.Slice(us, func(i, j int) bool { return us[i] < us[j] })
-	out := us[:0]
-	for i, u := range us {
-		if i == 0 || u != us[i-1] {
-			out = append(out, u)
-		}
-	}
-	return out
 }

@@ -89,7 +89,7 @@ func TestLoadProjectErrors(t *testing.T) {
 		{"dot name", "name: .hidden\n", []string{`Infra.yaml:1: project name ".hidden" starts with a dot`}},
 		{"numeric name", "name: 42\n", []string{`Infra.yaml:1: name must be a string, not an integer; quote it`}},
 		{"not a mapping", "- name: web\n", []string{`Infra.yaml:1: the file must be a mapping of fields`}},
-		{"two documents", "name: web\n---\nname: other\n", []string{`Infra.yaml:3: more than one YAML document`}},
+		{"two documents", "name: web\n---\nname: other\n", []string{`Infra.yaml:2: more than one YAML document`}},
 		{"duplicate key", "name: web\nname: other\n", []string{`Infra.yaml:2: key "name" is already defined at line 1`}},
 		{"alias", "name: &n web\ndescription: *n\n", []string{`Infra.yaml:2: YAML aliases (*n) are not supported`}},
 		{"bad config type", "name: web\nconfig:\n  x:\n    type: strin\n", []string{`Infra.yaml:4: config "x": unknown type "strin"; did you mean "string"?`}},
@@ -101,11 +101,12 @@ func TestLoadProjectErrors(t *testing.T) {
 		{"bad config key", "name: web\nconfig:\n  a:b:c: {}\n", []string{`Infra.yaml:3: config key "a:b:c" contains ':'`}},
 		{"bad sha", "name: web\nproviders:\n  aws:\n    sha256: abc\n", []string{`Infra.yaml:4: provider "aws": sha256 must be 64 hex digits`}},
 		{"provider field", "name: web\nproviders:\n  aws:\n    pth: x\n", []string{`Infra.yaml:4: provider "aws": unknown field "pth"; did you mean "path"?`}},
+		{"huge default", "name: web\nconfig:\n  x:\n    default: [1, 123456789012345678901234567890]\n", []string{`Infra.yaml:4: integer out of range`}},
 		{"absolute main", "name: web\nmain: /abs/app\n", []string{`Infra.yaml:2: main must be the program's directory relative to the project`}},
 		{"backend not url", "name: web\nbackend: my-bucket\n", []string{`Infra.yaml:2: backend must be a URL`}},
 		{"several problems", "nmae: web\nconfig:\n  x:\n    type: bool\n", []string{
 			`Infra.yaml:1: unknown field "nmae"; did you mean "name"?`,
-			`Infra.yaml:4: config "x": unknown type "bool"`,
+			`Infra.yaml:4: config "x": unknown type "bool"; did you mean "boolean"?`,
 			`Infra.yaml: missing required field "name"`,
 		}},
 	}

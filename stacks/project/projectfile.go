@@ -191,6 +191,10 @@ func parseConfigDecl(ps *problems, key string, n *yaml.Node) ConfigDecl {
 			}
 		case "default":
 			defaultLine = v.Line
+			before := len(ps.errs)
+			if checkScalars(ps, v); len(ps.errs) > before {
+				continue
+			}
 			val, err := decodeValue(v)
 			if err != nil {
 				ps.add(v.Line, "config %q: default: %v", key, err)

@@ -102,7 +102,8 @@ func (s *StackConfig) Path() string { return s.path }
 // HasDataKey reports whether the file holds sops metadata with a wrapped data key.
 func (s *StackConfig) HasDataKey() bool { return s.md != nil }
 
-// Recipients lists who can unwrap the file's data key, as "<kind> <id>" (e.g. "age age1..."), without decrypting.
+// Recipients lists who can unwrap the file's data key (age public keys as they are, other kinds as "<kind> <id>"),
+// without decrypting anything.
 func (s *StackConfig) Recipients() []string {
 	if s.md == nil {
 		return nil
@@ -110,17 +111,21 @@ func (s *StackConfig) Recipients() []string {
 	var out []string
 	for _, g := range s.md.KeyGroups {
 		for _, k := range g {
-			out = append(out, k.TypeToIdentifier()+" "+k.ToString())
+			out = append(out, secrets.DescribeKey(k.TypeToIdentifier(), k.ToString()))
 		}
 	}
 	return out
 }
 
 // Get returns the value of a full key ("aws:region") and whether it is secret. A secret's value is its plaintext
-// string once the secrets are open, and nil before. The value is a copy.
+// string once the secrets are open, and nil before (as is a plain value of a file that sops encrypted whole). The
+// value is a copy.
 func (s *StackConfig) Get(key string) (value any, secret bool, ok bool) {
 	if cfg, _ := section(s.root, sectionConfig); cfg != nil {
 		if v, i := lookup(cfg, key); i >= 0 {
+			if !s.plainReadable() {
+				return nil, false, true
+			}
 			return toGo(v), false, true
 		}
 	}
@@ -158,6 +163,11 @@ func (s *StackConfig) Set(key string, value any, secret bool) error {
 		v, err := toTree(value)
 		if err != nil {
 			return fmt.Errorf("set %s: %w", key, err)
+		}
+		if !s.decrypted && hasSecretsKey(v) {
+			// sops' rule encrypts anything under a key named "secrets", even inside a plain value: writing it
+			// needs the data key.
+			return fmt.Errorf("set %s: a value with a %q key inside: %w", key, sectionSecrets, ErrSecretsLocked)
 		}
 		tv = v
 	}
@@ -212,6 +222,9 @@ func (s *StackConfig) Keys() []string {
 // any.
 func (s *StackConfig) Values() (map[string]ConfigValue, error) {
 	out := map[string]ConfigValue{}
+	if !s.plainReadable() {
+		return nil, fmt.Errorf("config values of %s: %w", s.path, ErrSecretsLocked)
+	}
 	if cfg, _ := section(s.root, sectionConfig); cfg != nil {
 		for _, item := range cfg {
 			if k, ok := item.Key.(string); ok {
@@ -233,6 +246,12 @@ func (s *StackConfig) Values() (map[string]ConfigValue, error) {
 		}
 	}
 	return out, nil
+}
+
+// plainReadable reports whether plain values are plaintext in root. They are not, before decryption, in a file
+// whose own sops rules (set by hand-configured sops, not by infra) encrypt them too.
+func (s *StackConfig) plainReadable() bool {
+	return s.decrypted || s.md == nil || s.md.EncryptedRegex == encryptedRegex
 }
 
 // checkEditable refuses edits that could mix plaintext into a tree that still holds ciphertexts.

@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/getsops/sops/v3"
@@ -9,6 +10,9 @@ import (
 	sopsyaml "github.com/getsops/sops/v3/stores/yaml"
 	"go.yaml.in/yaml/v3"
 )
+
+// bigInteger matches plain integer literals, which YAML reads as floats when they exceed 64 bits.
+var bigInteger = regexp.MustCompile(`^[-+]?[0-9_]+$`)
 
 var stackConfigFields = []string{sectionConfig, sectionSecrets, sectionSops}
 
@@ -105,7 +109,7 @@ func parseStackConfig(file string, data []byte) (*StackConfig, error) {
 		s.root = tree.Branches[0]
 	}
 	if !s.decrypted {
-		s.pristine = copyTree(s.root).(sops.TreeBranch)
+		s.pristine = copyBranch(s.root)
 	}
 	return s, nil
 }
@@ -150,6 +154,11 @@ func checkScalars(ps *problems, n *yaml.Node) {
 		var v any
 		if err := n.Decode(&v); err != nil {
 			ps.add(n.Line, "cannot read this value: quote it to keep it as a string")
+			return
+		}
+		if _, isFloat := v.(float64); isFloat && n.Style == 0 && bigInteger.MatchString(n.Value) {
+			// The YAML library reads an integer beyond 64 bits as a float, which a rewrite would turn into 1e+23.
+			ps.add(n.Line, "integer out of range; quote it to keep it as a string")
 			return
 		}
 		if _, err := normalizeValue(v); err != nil {

@@ -40,7 +40,7 @@ func (s *StackConfig) decryptWith(m *secrets.Manager) error {
 	if s.pristine != nil {
 		verify = s.pristine
 	}
-	check := sops.Tree{Branches: sops.TreeBranches{copyTree(verify).(sops.TreeBranch)}, Metadata: *s.md}
+	check := sops.Tree{Branches: sops.TreeBranches{copyBranch(verify)}, Metadata: *s.md}
 	computed, err := check.Decrypt(nil, cipher)
 	if err != nil {
 		return fmt.Errorf("decrypt %s: %s: if the file was edited by hand, edit it with `sops %s` instead, or restore it from version control",
@@ -52,7 +52,7 @@ func (s *StackConfig) decryptWith(m *secrets.Manager) error {
 		return fmt.Errorf("decrypt %s: integrity check failed (the sops MAC does not match the file's content): "+
 			"the file was changed by something that does not hold its key; restore it from version control, or edit it with `sops %s`", s.path, s.path)
 	}
-	plain := copyTree(s.root).(sops.TreeBranch)
+	plain := copyBranch(s.root)
 	if s.pristine != nil {
 		tree := sops.Tree{Branches: sops.TreeBranches{plain}, Metadata: *s.md}
 		if _, err := tree.Decrypt(nil, cipher); err != nil {
@@ -119,7 +119,7 @@ func (s *StackConfig) Save(m *secrets.Manager) error {
 		s.macPlain = macPlain
 		s.pristine = nil
 	} else if !s.decrypted {
-		s.pristine = copyTree(s.root).(sops.TreeBranch)
+		s.pristine = copyBranch(s.root)
 	}
 	s.secretsChanged = false
 	return nil
@@ -144,7 +144,7 @@ func (s *StackConfig) render(m *secrets.Manager) ([]byte, *sops.Metadata, string
 	}
 	md.Version = sopsversion.Version
 
-	root := copyTree(pruneEmptySections(s.root)).(sops.TreeBranch)
+	root := copyBranch(pruneEmptySections(s.root))
 	tree := sops.Tree{Branches: sops.TreeBranches{root}, Metadata: md}
 	cipher := m.TreeCipher()
 	macPlain, err := tree.Encrypt(nil, cipher)

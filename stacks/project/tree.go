@@ -18,11 +18,7 @@ import (
 func copyTree(v any) any {
 	switch v := v.(type) {
 	case sops.TreeBranch:
-		out := make(sops.TreeBranch, len(v))
-		for i, item := range v {
-			out[i] = sops.TreeItem{Key: item.Key, Value: copyTree(item.Value)}
-		}
-		return out
+		return copyBranch(v)
 	case []interface{}:
 		out := make([]interface{}, len(v))
 		for i, e := range v {
@@ -33,6 +29,15 @@ func copyTree(v any) any {
 		return append([]byte(nil), v...)
 	}
 	return v
+}
+
+// copyBranch deep-copies a mapping.
+func copyBranch(b sops.TreeBranch) sops.TreeBranch {
+	out := make(sops.TreeBranch, len(b))
+	for i, item := range b {
+		out[i] = sops.TreeItem{Key: item.Key, Value: copyTree(item.Value)}
+	}
+	return out
 }
 
 // toGo converts a tree value to plain Go values, dropping comments. The result shares nothing with the tree.
@@ -127,6 +132,25 @@ func toTreeValue(rv reflect.Value) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("values of Go type %s cannot be stored in config", rv.Type())
+}
+
+// hasSecretsKey reports whether a tree value holds a mapping key "secrets" at any depth.
+func hasSecretsKey(v any) bool {
+	switch v := v.(type) {
+	case sops.TreeBranch:
+		for _, item := range v {
+			if item.Key == "secrets" || hasSecretsKey(item.Value) {
+				return true
+			}
+		}
+	case []interface{}:
+		for _, e := range v {
+			if hasSecretsKey(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // scalarString renders a decrypted secret as the string config secrets are. sops can hold typed secrets (a

@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -45,12 +46,28 @@ func (p *problems) err() error {
 
 var yamlLineErr = regexp.MustCompile(`(?s)^yaml: line (\d+): (.*)$`)
 
+// parserProblems are the messages of the YAML parser (as opposed to its scanner). The library reports the line
+// of a parser error 0-based (the line where the enclosing construct starts, counted from 0) and of a scanner
+// error 1-based; only the message tells them apart.
+var parserProblems = []string{
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'", "did not find expected '-' indicator",
+	"did not find expected <document start>", "did not find expected <stream-start>", "did not find expected key",
+	"did not find expected node content", "found duplicate %TAG directive", "found duplicate %YAML directive",
+	"found incompatible YAML document", "found undefined tag handle",
+}
+
 // syntaxError turns a YAML parser error into a FileError with the line in the usual place. The parser's messages
 // describe the problem, never the content, so nothing from the file is echoed.
 func syntaxError(file string, err error) error {
 	msg := err.Error()
 	if m := yamlLineErr.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		for _, p := range parserProblems {
+			if m[2] == p {
+				line++
+				break
+			}
+		}
 		return &FileError{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
 	}
 	if len(msg) > 6 && msg[:6] == "yaml: " {
@@ -142,8 +159,12 @@ func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
 
-// suggest returns the candidate closest to s, if it is close enough to be a likely typo.
+// suggest returns the candidate closest to s, if it is close enough to be a likely typo (a few edits away, or a
+// prefix: "bool" for "boolean").
 func suggest(s string, candidates []string) (string, bool) {
+	if len(s) > 64 {
+		return "", false
+	}
 	best, bestD := "", len(s)+1
 	for _, c := range candidates {
 		if d := editDistance(s, c); d < bestD {
@@ -151,10 +172,20 @@ func suggest(s string, candidates []string) (string, bool) {
 		}
 	}
 	limit := 2
-	if len(s) <= 4 {
+	if len(s) <= 3 {
 		limit = 1
 	}
-	return best, best != "" && bestD <= limit
+	if best != "" && bestD <= limit {
+		return best, true
+	}
+	if len(s) >= 3 {
+		for _, c := range candidates {
+			if strings.HasPrefix(c, s) || strings.HasPrefix(s, c) {
+				return c, true
+			}
+		}
+	}
+	return "", false
 }
 
 // unknownMsg is the message for an unknown name, with a suggestion when one is close.
@@ -176,24 +207,29 @@ func quoteList(xs []string) string {
 	return b.String()
 }
 
-// editDistance is the Levenshtein distance of two short strings.
+// editDistance is the optimal-string-alignment distance of two strings: insertions, deletions, substitutions and
+// transpositions of neighbours ("nmae" is one edit from "name").
 func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return d[len(ra)][len(rb)]
 }

@@ -42,8 +42,10 @@ func (s IdentitySource) describe() string {
 	switch {
 	case s.Err != nil:
 		return fmt.Sprintf("%s: %v", s.Location, s.Err)
+	case s.Missing && strings.HasPrefix(s.Location, "$"):
+		return s.Location + ": not set"
 	case s.Missing:
-		return s.Location + ": not present"
+		return s.Location + ": does not exist"
 	case len(s.Recipients) == 1:
 		return s.Location + ": 1 identity (" + s.Recipients[0] + ")"
 	default:

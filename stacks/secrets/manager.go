@@ -142,7 +142,7 @@ func (m *Manager) Metadata() sops.Metadata {
 	return sops.Metadata{KeyGroups: groups, ShamirThreshold: m.shamirThreshold}
 }
 
-// Recipients describes who can unwrap the data key, as "<kind> <id>" (e.g. "age age1...").
+// Recipients describes who can unwrap the data key: age public keys as they are, other kinds as "<kind> <id>".
 func (m *Manager) Recipients() []string {
 	var out []string
 	for _, g := range m.groups {

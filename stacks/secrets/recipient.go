@@ -58,8 +58,17 @@ func ParseRecipient(s string) (Recipient, error) {
 	}
 }
 
-// describeKey names a sops master key for messages: "age age1..." or "<kind> <id>" for kinds this package cannot
-// use yet (a file edited with the sops CLI may carry pgp or KMS keys next to age ones).
+// describeKey names a sops master key for messages and listings: an age public key as it is (it says what it is:
+// "age1..."), any other kind as "<kind> <id>" (a file edited with the sops CLI may carry pgp or KMS keys next to
+// age ones).
 func describeKey(k keys.MasterKey) string {
-	return k.TypeToIdentifier() + " " + k.ToString()
+	return DescribeKey(k.TypeToIdentifier(), k.ToString())
+}
+
+// DescribeKey is how recipients are shown to people: an age public key alone, anything else as "<kind> <id>".
+func DescribeKey(kind, id string) string {
+	if kind == sopsage.KeyTypeIdentifier {
+		return id
+	}
+	return kind + " " + id
 }

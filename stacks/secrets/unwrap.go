@@ -14,7 +14,7 @@ import (
 
 // NoIdentityError is returned by Open when none of the available identities can unwrap the data key.
 type NoIdentityError struct {
-	// Recipients are the file's recipients, as "<kind> <id>".
+	// Recipients are the file's recipients (see DescribeKey).
 	Recipients []string
 	// Tried are the places identities were looked for.
 	Tried []IdentitySource

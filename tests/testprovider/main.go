@@ -4,7 +4,8 @@
 //
 // Environment:
 //
-//	INFRA_TESTKIT_LOG    file to append "<op> <urn>" lines to
+//	INFRA_TESTKIT_LOG    file to append "<op> <urn>" lines to when a call starts, and "<op>-done <urn>" when a
+//	                     create, update or delete succeeds
 //	INFRA_TESTKIT_WORLD  directory holding one file per live object (named by ID)
 //	INFRA_TESTKIT_PIDS   file to append the provider's pid to at start
 package main
@@ -80,6 +81,7 @@ func (t *thing) Create(ctx context.Context, req provider.CreateRequest[ThingArgs
 			return provider.CreateResponse[ThingState]{}, err
 		}
 	}
+	t.log("create-done", string(req.URN))
 	return provider.CreateResponse[ThingState]{ID: id, Outputs: ThingState{ThingArgs: req.Inputs, Generation: 1, Echo: req.Inputs.Value}}, nil
 }
 
@@ -88,6 +90,7 @@ func (t *thing) Update(ctx context.Context, req provider.UpdateRequest[ThingArgs
 	if err := t.behave(ctx, "update", req.Inputs); err != nil {
 		return provider.UpdateResponse[ThingState]{}, err
 	}
+	t.log("update-done", string(req.URN))
 	return provider.UpdateResponse[ThingState]{Outputs: ThingState{ThingArgs: req.Inputs, Generation: req.OldOutputs.Generation + 1, Echo: req.Inputs.Value}}, nil
 }
 
@@ -101,6 +104,7 @@ func (t *thing) Delete(ctx context.Context, req provider.DeleteRequest[ThingArgs
 			return err
 		}
 	}
+	t.log("delete-done", string(req.URN))
 	return nil
 }
 
