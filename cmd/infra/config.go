@@ -20,11 +20,16 @@ func (a *app) configCommand() *cobra.Command {
 		Short: "Set, get, list and remove stack configuration",
 		Long: `Configuration lives in Infra.<stack>.yaml: plain values under "config:", secret values
 (encrypted with the stack's data key, as sops does) under "secrets:". The file is a
-valid sops file: "sops -d Infra.dev.yaml" decrypts it with the same age key.
+valid sops file: with SOPS_AGE_KEY_FILE pointing at your infra age identity,
+` + "`sops -d Infra.dev.yaml`" + ` decrypts it.
 
 Keys are "<namespace>:<key>"; a key without a namespace belongs to the project
 (greeting means <project>:greeting). Provider settings use the provider's name
-(aws:region).`,
+(aws:region). Values set here are strings; a program reads them with the Config
+getters (Get, GetInt, GetBool, GetFloat64, GetObject, GetSecret).`,
+		Example: `  infra config set greeting Hello
+  infra config ls
+  infra config rm greeting`,
 	}
 	cmd.AddCommand(a.configSetCommand(), a.configGetCommand(), a.configRmCommand(), a.configLsCommand())
 	return cmd
@@ -36,8 +41,17 @@ func (a *app) configSetCommand() *cobra.Command {
 		Use:   "set KEY [VALUE]",
 		Short: "Set a configuration value",
 		Long: `Set a configuration value of the stack. Without VALUE the value is read from standard
-input (so a secret stays out of shell history): a single line, or everything piped in.
---secret encrypts the value; it is shown as [secret] from then on.`,
+input (so a secret stays out of shell history): on a terminal, one line typed without
+echo; otherwise everything piped in, less one trailing newline. --secret encrypts the
+value; it is shown as [secret] from then on. Setting a key moves it between the plain
+and the secret section as needed.`,
+		Example: `  infra config set greeting Hello
+  infra config set aws:region eu-west-1
+  infra config set network '{"cidr":"10.0.0.0/16","zones":["a","b"]}'
+
+  # secrets: typed at a prompt, or piped in
+  infra config set --secret dbPassword
+  printf '%s' "$API_TOKEN" | infra config set --secret apiToken`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := a.openWorkspace()
@@ -101,7 +115,12 @@ func (a *app) configGetCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get KEY",
 		Short: "Print a configuration value",
-		Args:  cobra.ExactArgs(1),
+		Long: `Print the value of KEY from the stack's config file. A secret prints as [secret]
+unless --show-secrets is given.`,
+		Example: `  infra config get greeting
+  infra config get apiToken --show-secrets
+  infra config get aws:region --json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := a.openWorkspace()
 			if err != nil {
@@ -134,9 +153,10 @@ func (a *app) configGetCommand() *cobra.Command {
 
 func (a *app) configRmCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "rm KEY",
-		Short: "Remove a configuration value",
-		Args:  cobra.ExactArgs(1),
+		Use:     "rm KEY",
+		Short:   "Remove a configuration value",
+		Example: "  infra config rm greeting\n  infra config rm aws:region",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := a.openWorkspace()
 			if err != nil {
@@ -160,7 +180,11 @@ func (a *app) configLsCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ls",
 		Short: "List the stack's configuration",
-		Args:  cobra.NoArgs,
+		Long: `List every configuration value of the stack, plain and secret, by full key
+(<namespace>:<key>). Secrets show as [secret] unless --show-secrets is given.`,
+		Example: `  infra config ls
+  infra config ls --json --show-secrets`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ws, err := a.openWorkspace()
 			if err != nil {

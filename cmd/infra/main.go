@@ -115,8 +115,15 @@ func (a *app) rootCommand() *cobra.Command {
 		Long: `infra previews and deploys the infrastructure a Go program declares.
 
 Write a program against the typed SDK (github.com/infrago/infra/sdk/...), then run
-"infra preview" to see what would change and "infra up" to make it so. Each stack
-(dev, staging, prod) is an instance of the program with its own config and state.`,
+` + "`infra preview`" + ` to see what would change and ` + "`infra up`" + ` to make it so. Each stack
+(dev, staging, prod) is an instance of the program with its own configuration
+(Infra.<stack>.yaml) and its own state (in .infra/ inside the project by default).
+
+Exit status: 0 on success, 1 on any error, 2 when --expect-no-changes was given
+and there are changes.`,
+		Example: `  infra new hello && cd hello
+  infra preview
+  infra up --yes`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,
@@ -144,9 +151,10 @@ Write a program against the typed SDK (github.com/infrago/infra/sdk/...), then r
 
 func (a *app) versionCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version of infra",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print the version of infra",
+		Example: "  infra version",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintln(cmd.OutOrStdout(), version)
 			return nil

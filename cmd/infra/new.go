@@ -45,9 +45,23 @@ func (a *app) newCommand() *cobra.Command {
 	var noStack bool
 	cmd := &cobra.Command{
 		Use:   "new [DIR]",
-		Short: "Create a new project",
-		Long: `Create a project in DIR (default: the current directory, which must be empty of an
-Infra.yaml): Infra.yaml, a Go module with a small main.go, and a first stack.`,
+		Short: "Create a new project: Infra.yaml, a Go program and a first stack",
+		Long: `Create a project in DIR (default: the current directory; created if missing, and it
+must not hold an Infra.yaml yet): Infra.yaml, a main.go that declares one random
+string, a go.mod, a .gitignore that keeps .infra/ out of git, and a first stack (dev,
+or --stack-name; none with --no-stack). Existing main.go, go.mod and .gitignore files
+are kept as they are.
+
+The project name (default: DIR's name) is also the Go module path and the namespace
+of the project's configuration keys. An infra built from source with ` + "`make build`" + ` points
+the new go.mod at that source tree with a replace directive (INFRA_SDK_DIR overrides
+the directory). ` + "`go mod tidy`" + ` runs last; if it fails, run it yourself once the modules
+can be fetched.`,
+		Example: `  # a project in ./web whose first stack is named staging
+  infra new web --stack-name staging
+
+  # a project in the current directory, without a stack
+  infra new --name web --description "The web tier" --no-stack`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			wd, err := a.workDir()

@@ -16,8 +16,11 @@ func (a *app) outputsCommand() *cobra.Command {
 		Use:   "outputs [NAME]",
 		Short: "Print the stack's outputs",
 		Long: `Print the outputs the program exported (ctx.Export) as of the last update. With NAME,
-print only that output's value (handy in scripts). Secrets show as [secret] unless
---show-secrets.`,
+print only that output's value: strings as they are, other values as JSON (handy in
+scripts). Secrets show as [secret] unless --show-secrets is given.`,
+		Example: `  infra outputs
+  infra outputs url
+  infra outputs --json --show-secrets`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := a.openWorkspace()

@@ -23,7 +23,13 @@ func (a *app) stackCommand() *cobra.Command {
 		Short: "Create, list, select and remove stacks",
 		Long: `A stack is one instance of the project's program (dev, staging, prod) with its own
 configuration (Infra.<stack>.yaml, safe to commit: secrets in it are encrypted) and
-its own state (in the project's backend, .infra/ by default).`,
+its own state (in the project's backend, .infra/ by default).
+
+Commands pick their stack from --stack, then $INFRA_STACK, then the stack selected
+with ` + "`infra stack select`" + `, then the project's only stack if it has just one.`,
+		Example: `  infra stack init prod
+  infra stack ls
+  infra stack select dev`,
 	}
 	cmd.AddCommand(a.stackInitCommand(), a.stackLsCommand(), a.stackSelectCommand(), a.stackRmCommand(),
 		a.stackExportCommand(), a.stackHistoryCommand(), a.stackUnlockCommand())
@@ -41,6 +47,8 @@ use), and its empty state in the backend. The new stack becomes the selected one
 
 If Infra.<NAME>.yaml exists already (a teammate created the stack and committed it),
 its data key is kept: you must be able to decrypt it.`,
+		Example: `  infra stack init dev
+  infra stack init prod --no-select`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
@@ -92,7 +100,11 @@ func (a *app) stackLsCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ls",
 		Short: "List the project's stacks",
-		Args:  cobra.NoArgs,
+		Long: `List the project's stacks with the time of their last update and the number of
+resources they hold. The selected stack is marked with *.`,
+		Example: `  infra stack ls
+  infra stack ls --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ws, err := a.openWorkspace()
 			if err != nil {
@@ -150,7 +162,11 @@ func (a *app) stackSelectCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "select NAME",
 		Short: "Select the stack later commands operate on",
-		Args:  cobra.ExactArgs(1),
+		Long: `Select the stack that commands use when neither --stack nor $INFRA_STACK names one.
+The choice is kept in .infra/workspace.json, which is yours alone: it is not
+committed.`,
+		Example: "  infra stack select prod",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := a.openWorkspace()
 			if err != nil {
@@ -175,8 +191,12 @@ func (a *app) stackRmCommand() *cobra.Command {
 		Use:   "rm NAME",
 		Short: "Remove a stack and its state",
 		Long: `Remove a stack: its state and history, and its config file unless --preserve-config.
-A stack that still has resources is refused unless --force: run "infra destroy" first,
+A stack that still has resources is refused unless --force: run ` + "`infra destroy`" + ` first,
 or the resources will keep existing with nothing tracking them.`,
+		Example: `  infra destroy --stack dev --yes && infra stack rm dev --yes
+
+  # forget a stack, keep its resources and its config file
+  infra stack rm old --force --preserve-config --yes`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := a.openWorkspace()
@@ -238,9 +258,12 @@ func (a *app) stackExportCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Print the stack's state",
-		Long: `Print the stack's state as JSON (the snapshot format described in docs/architecture.md).
-Secrets stay encrypted unless --show-secrets. --version N prints the state update N
-left behind (see "infra stack history").`,
+		Long: `Print the stack's state as JSON, one resource per line (the snapshot format is
+described in docs/concepts.md). Secrets stay encrypted unless --show-secrets.
+--version N prints the state that update N left behind (see ` + "`infra stack history`" + `).`,
+		Example: `  infra stack export > state.json
+  infra stack export --version 3 --file state-v3.json
+  infra stack export | grep '"urn"'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ws, err := a.openWorkspace()
@@ -305,7 +328,15 @@ func (a *app) stackHistoryCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List the stack's updates",
-		Args:  cobra.NoArgs,
+		Long: `List the stack's updates, newest first: the version (the serial of the state the
+update wrote; ` + "`infra stack export --version N`" + ` prints that state), the kind (update,
+destroy, state-unprotect), the result, when it started, how long it took, the changes
+(+ created, ~ updated, +- replaced, - deleted, = imported) and the number of resources
+afterwards. Failed updates are listed too; previews are not. --json adds the user,
+host and the message given with ` + "`infra up -m`" + `.`,
+		Example: `  infra stack history
+  infra stack history --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ws, err := a.openWorkspace()
 			if err != nil {
@@ -351,8 +382,10 @@ func (a *app) stackUnlockCommand() *cobra.Command {
 		Short: "Remove a stale lock left by a run that died",
 		Long: `Remove the stack's lock. Use it only when the run that holds the lock is no longer
 running (the lock names its user, host, process and command); removing the lock of a
-live run lets two runs change the same stack at once.`,
-		Args: cobra.NoArgs,
+live run lets two runs change the same stack at once. A lock left by a process that
+died on the same host is taken over automatically.`,
+		Example: "  infra stack unlock --stack prod",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ws, err := a.openWorkspace()
 			if err != nil {

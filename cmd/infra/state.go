@@ -15,6 +15,10 @@ func (a *app) stateCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "state",
 		Short: "Inspect and edit the stack's state",
+		Long: `Read or change the stack's state directly, without running the program. Every change
+is recorded as a new version in the stack's history.`,
+		Example: `  infra state ls
+  infra state unprotect 'urn:infra:dev::hello::random:index:Password::db'`,
 	}
 	cmd.AddCommand(a.stateLsCommand(), a.stateUnprotectCommand())
 	return cmd
@@ -24,7 +28,12 @@ func (a *app) stateLsCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "ls",
 		Short: "List the resources in the stack's state",
-		Args:  cobra.NoArgs,
+		Long: `List every resource in the stack's state, in dependency order, with its URN, its ID
+and its flags: protected; pending-delete (the old object of a replacement, still to
+be deleted); not-ready (created, but it did not become ready: the next update retries
+it).`,
+		Example: "  infra state ls\n  infra state ls --stack prod",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ws, err := a.openWorkspace()
 			if err != nil {
@@ -68,8 +77,10 @@ func (a *app) stateUnprotectCommand() *cobra.Command {
 		Short: "Remove the protection of a resource in the state",
 		Long: `Clear the protect flag of a resource in the stack's state, so that a resource the
 program no longer declares (or whose replacement was refused) can be deleted by the
-next "infra up". The change is recorded as a new version in the stack's history.`,
-		Args: cobra.ExactArgs(1),
+next ` + "`infra up`" + `. The change is recorded as a new version in the stack's history.
+Quote the URN: nested URNs contain "$".`,
+		Example: "  infra state unprotect 'urn:infra:dev::hello::random:index:Password::db'",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := a.openWorkspace()
 			if err != nil {

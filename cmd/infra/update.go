@@ -68,11 +68,18 @@ func (a *app) previewCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "preview",
 		Short: "Show what an update would change",
-		Long: `Run the program and show, resource by resource, what "infra up" would create, update,
-replace and delete, without changing anything. Providers are only asked to check and diff.
+		Long: `Run the program and show, resource by resource, what ` + "`infra up`" + ` would create, update,
+replace and delete, without changing anything. Providers are only asked to check and
+diff. Values that only exist once a resource is created show as [unknown]. The state
+is compared with the program, not with the cloud: nothing is refreshed.
 
-With --expect-no-changes the exit status is 2 when there are changes, so CI can
-fail a job on drift or on a pull request that changes more than it says.`,
+With --expect-no-changes the exit status is 2 when there are changes, so CI can fail
+a job when the program and the stack's state disagree.`,
+		Example: `  infra preview
+  infra preview --diff --show-sames
+
+  # in CI: exit with status 2 if the stack is not up to date with the program
+  infra preview --stack prod --expect-no-changes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runUpdate(cmd, &f, true)
@@ -91,8 +98,13 @@ func (a *app) upCommand() *cobra.Command {
 		Long: `Run the program and bring the stack in line with it: create, update, replace and delete
 resources as needed, then save the new state.
 
-On a terminal "up" first shows a preview and asks for confirmation; --yes skips the
-question. Without a terminal (CI) --yes is required.`,
+On a terminal ` + "`up`" + ` first shows a preview and asks for confirmation; --yes skips the
+question and --skip-preview skips the preview too. Without a terminal (CI) one of
+them is required. Each update, successful or failed, is recorded in the stack's
+history with the message given with -m.`,
+		Example: `  infra up
+  infra up --yes -m "rotate the API token"
+  infra up --stack prod --yes --parallel 8`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runUpdate(cmd, &f, false)
@@ -108,7 +120,11 @@ func (a *app) destroyCommand() *cobra.Command {
 		Use:   "destroy",
 		Short: "Delete every resource of the stack",
 		Long: `Delete every resource the stack manages, in reverse dependency order. The program is not
-run. Protected resources stop the destroy before anything is deleted.`,
+run: providers are configured from the state. Protected resources stop the destroy
+before anything is deleted. The stack and its config file stay; remove them with
+` + "`infra stack rm`" + `.`,
+		Example: `  infra destroy
+  infra destroy --stack dev --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runDestroy(cmd, &f)
