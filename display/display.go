@@ -150,8 +150,14 @@ func (p *Printer) stepDone(s *events.Step) {
 		return
 	}
 	status := string(s.Op)
+	if s.Retained {
+		status += " (retained: the object is left in place)"
+	}
 	if !p.dryRun {
 		status = pastTense[s.Op]
+		if s.Retained {
+			status = "forgotten (retained: the object is left in place)"
+		}
 		if p.opts.Elapsed && s.Elapsed > 0 {
 			status += fmt.Sprintf(" (%s)", formatElapsed(s.Elapsed))
 		}
@@ -226,7 +232,7 @@ func (p *Printer) diagnostic(d *events.Diagnostic) {
 
 func (p *Printer) summary(s *events.Summary) {
 	fmt.Fprintln(p.w)
-	if outs := outputLines(s.OldOutputs, s.Outputs, s.Failed); len(outs) > 0 && p.action != "destroy" {
+	if outs := outputLines(s.OldOutputs, s.Outputs, s.Failed); len(outs) > 0 && p.action != "destroy" && !s.Failed {
 		fmt.Fprintln(p.w, "Outputs:")
 		for _, l := range outs {
 			fmt.Fprintln(p.w, l)

@@ -71,7 +71,24 @@ and the secret section as needed.`,
 					return err
 				}
 			}
-			if err := st.cfg.Set(key, value, secret); err != nil {
+			var stored any = value
+			if d, ok := declared(ws.proj, key); ok {
+				if d.Secret && !secret {
+					return fmt.Errorf("%s is declared secret in Infra.yaml: set it with `infra config set --secret %s`", key, args[0])
+				}
+				shown := fmt.Sprintf("%q", value)
+				if secret {
+					shown = "(the given value)"
+				}
+				c, err := coerce(d, args[0], value, shown)
+				if err != nil {
+					return err
+				}
+				if !secret {
+					stored = c
+				}
+			}
+			if err := st.cfg.Set(key, stored, secret); err != nil {
 				return err
 			}
 			return st.cfg.Save(st.secrets)

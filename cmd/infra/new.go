@@ -124,7 +124,11 @@ can be fetched.`,
 					return err
 				}
 			}
-			fmt.Fprintf(out, "\nNext: cd %s && infra preview\n", dir)
+			if noStack {
+				fmt.Fprintf(out, "\nNext: cd %s && infra stack init dev && infra preview\n", dir)
+			} else {
+				fmt.Fprintf(out, "\nNext: cd %s && infra preview\n", dir)
+			}
 			return nil
 		},
 	}

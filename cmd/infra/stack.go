@@ -7,11 +7,13 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/infrago/infra/stacks/backend"
 	"github.com/infrago/infra/stacks/project"
 	"github.com/infrago/infra/stacks/secrets"
 	"github.com/infrago/infra/stacks/state"
@@ -32,7 +34,7 @@ with ` + "`infra stack select`" + `, then the project's only stack if it has jus
   infra stack select dev`,
 	}
 	cmd.AddCommand(a.stackInitCommand(), a.stackLsCommand(), a.stackSelectCommand(), a.stackRmCommand(),
-		a.stackExportCommand(), a.stackHistoryCommand(), a.stackUnlockCommand())
+		a.stackExportCommand(), a.stackHistoryCommand(), a.stackUnlockCommand(), a.stackRestoreCommand())
 	return cmd
 }
 
@@ -313,6 +315,17 @@ described in docs/concepts.md). Secrets stay encrypted unless --show-secrets.
 	return cmd
 }
 
+// oneLine shortens a message to its first line for tables.
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i] + "..."
+	}
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
+
 // plaintextCrypter "encrypts" to the plaintext itself, for --show-secrets.
 type plaintextCrypter struct{}
 
@@ -358,7 +371,7 @@ host and the message given with ` + "`infra up -m`" + `.`,
 				return nil
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "VERSION\tKIND\tRESULT\tSTARTED\tDURATION\tCHANGES\tRESOURCES")
+			fmt.Fprintln(tw, "VERSION\tKIND\tRESULT\tSTARTED\tDURATION\tCHANGES\tRESOURCES\tMESSAGE")
 			for _, u := range h {
 				changes := ""
 				for _, op := range []string{"create", "update", "replace", "delete", "import"} {
@@ -366,8 +379,9 @@ host and the message given with ` + "`infra up -m`" + `.`,
 						changes += fmt.Sprintf("%s%d ", map[string]string{"create": "+", "update": "~", "replace": "+-", "delete": "-", "import": "="}[op], n)
 					}
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", u.Version, u.Kind, u.Result,
-					u.StartTime.Local().Format("2006-01-02 15:04:05"), u.EndTime.Sub(u.StartTime).Round(10*time.Millisecond), changes, u.Resources)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", u.Version, u.Kind, u.Result,
+					u.StartTime.Local().Format("2006-01-02 15:04:05"), u.EndTime.Sub(u.StartTime).Round(10*time.Millisecond), changes,
+					u.Resources, oneLine(u.Message))
 			}
 			return tw.Flush()
 		},
@@ -407,4 +421,76 @@ died on the same host is taken over automatically.`,
 			return nil
 		},
 	}
+}
+
+func (a *app) stackRestoreCommand() *cobra.Command {
+	var version int64
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "restore --version N",
+		Short: "Make an earlier state from the history current again",
+		Long: `Make the state that update N left behind (see "infra stack history") the stack's current
+state. Nothing in the cloud changes: run "infra preview" afterwards to see how the
+program differs from the restored state. The restore is itself recorded in the
+history, so it can be undone the same way. The restored state is verified (integrity
+and consistency) before it is written.`,
+		Example: `  infra stack history
+  infra stack restore --version 7 --yes`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if version <= 0 {
+				return errors.New("pass the version to restore with --version N (see `infra stack history`)")
+			}
+			ws, err := a.openWorkspace()
+			if err != nil {
+				return err
+			}
+			st, err := ws.openStack(a.ctx, a.stack)
+			if err != nil {
+				return err
+			}
+			if !yes && !a.interactive() {
+				return fmt.Errorf("restoring version %d of stack %s needs confirmation: pass --yes", version, st.name)
+			}
+			lock, err := st.lock(a.ctx, "infra stack restore")
+			if err != nil {
+				return err
+			}
+			defer lock.Release(a.ctx)
+			data, err := ws.store.ReadHistory(a.ctx, st.name, version)
+			if err != nil {
+				return err
+			}
+			snap, err := st.codec().Unmarshal(data)
+			if err != nil {
+				return fmt.Errorf("version %d of stack %s cannot be restored: %w", version, st.name, err)
+			}
+			if !yes {
+				ok, err := a.confirm(cmd, fmt.Sprintf("Make version %d (%d resources) the current state of stack %s?", version, snap.Live(), st.name))
+				if err != nil || !ok {
+					return &exitError{code: 1, err: errors.New("nothing restored")}
+				}
+			}
+			// The restored snapshot continues the serial of the current one, so the history stays in order.
+			cur, err := ws.store.History(a.ctx, st.name)
+			if err != nil {
+				return err
+			}
+			if len(cur) > 0 {
+				snap.Serial = cur[0].Version
+			}
+			now := time.Now().UTC()
+			info := backend.UpdateInfo{Kind: "restore", Result: "succeeded", StartTime: now, EndTime: now,
+				Message: fmt.Sprintf("restore version %d", version), Resources: snap.Live()}
+			if err := st.saveState(a.ctx, snap, info); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Restored version %d of stack %s as version %d. Run `infra preview` to compare it with the program.\n",
+				version, st.name, snap.Serial)
+			return nil
+		},
+	}
+	cmd.Flags().Int64Var(&version, "version", 0, "the history version to restore")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
 }

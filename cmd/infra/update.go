@@ -34,7 +34,9 @@ func (f *runFlags) register(cmd *cobra.Command, mutating bool) {
 	fl.IntVarP(&f.parallel, "parallel", "p", defaultParallel(), "how many resource operations may run at once")
 	fl.BoolVar(&f.diff, "diff", false, "show every property of created and deleted resources, not only changes")
 	fl.BoolVar(&f.showSames, "show-sames", false, "list unchanged resources too")
-	fl.BoolVar(&f.expectNoChanges, "expect-no-changes", false, "exit with status 2 if there are changes")
+	if cmd.Name() != "destroy" {
+		fl.BoolVar(&f.expectNoChanges, "expect-no-changes", false, "exit with status 2 if there are changes")
+	}
 	if mutating {
 		fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
 		fl.BoolVarP(&f.skipPreview, "skip-preview", "f", false, "do not preview before changing anything (implies no prompt)")
@@ -162,11 +164,15 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 	if !previewOnly && !f.yes && !f.skipPreview && !a.interactive() {
 		return fmt.Errorf("`infra up` changes infrastructure and needs confirmation, but there is no terminal to ask on: pass --yes (for example in CI)")
 	}
-	lock, err := st.lock(a.ctx, "infra "+cmd.Name())
-	if err != nil {
-		return err
+	// A preview writes nothing, so it takes no lock: previews of one stack can run side by side (in CI, one per
+	// pull request) and during an update.
+	if !previewOnly {
+		lock, err := st.lock(a.ctx, "infra "+cmd.Name())
+		if err != nil {
+			return err
+		}
+		defer lock.Release(a.ctx)
 	}
-	defer lock.Release(a.ctx)
 	defer a.handleInterrupts()()
 
 	old, err := st.loadState(a.ctx)

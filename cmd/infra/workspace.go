@@ -186,7 +186,7 @@ func (s *stack) loadState(ctx context.Context) (*state.Snapshot, error) {
 	}
 	snap, err := s.codec().Unmarshal(data)
 	if err != nil {
-		how := "restore the last good version with `infra stack history` and `infra stack export --version N`"
+		how := "find the last good version with `infra stack history` and restore it with `infra stack restore --version N`"
 		if errors.Is(err, state.ErrIntegrity) {
 			return nil, fmt.Errorf("the state of stack %s in %s cannot be trusted: %w; %s", s.name, s.ws.store.URL(), err, how)
 		}
@@ -219,6 +219,9 @@ func (s *stack) saveState(ctx context.Context, snap *state.Snapshot, info backen
 func (s *stack) configMap() (resource.PropertyMap, error) {
 	vals, err := s.cfg.Values()
 	if err != nil {
+		return nil, err
+	}
+	if err := applyDeclarations(s.ws.proj, filepath.Base(s.cfg.Path()), vals); err != nil {
 		return nil, err
 	}
 	out := make(resource.PropertyMap, len(vals))

@@ -235,7 +235,7 @@ func (s *stepper) opContext(t time.Duration) (context.Context, context.CancelFun
 // timedOut rewrites a provider timeout into a message that says which limit applied.
 func (s *stepper) timedOut(err error, what string, t time.Duration) error {
 	if errors.Is(err, plugin.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: provider %s did not finish %s it within %s; raise the limit with the CustomTimeouts option if it needs longer, "+
+		return fmt.Errorf("%s: provider %s did not finish %s within %s; raise the limit with the CustomTimeouts option if it needs longer, "+
 			"or check the provider: %w", s.describe(), s.inst.pkg, what, t, err)
 	}
 	return fmt.Errorf("%s: %w", s.describe(), err)
@@ -254,7 +254,7 @@ func (s *stepper) create(op events.Op, checked resource.PropertyMap) (*Result, e
 	id, outs, initErrs, err := s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, newID())
 	cancel()
 	if err != nil && id == "" {
-		return nil, s.failed(op, s.timedOut(err, "creating", t))
+		return nil, s.failed(op, s.timedOut(err, "creating it", t))
 	}
 	outs = carrySecrets(checked, outs)
 	r := s.newState(id, checked, outs)
@@ -284,7 +284,7 @@ func (s *stepper) update(checked resource.PropertyMap) (*Result, error) {
 	outs, initErrs, err := s.inst.prov.Update(ctx, s.urn, s.reg.Type, old.ID, old.Inputs, old.Outputs, checked, t, s.reg.IgnoreChanges)
 	cancel()
 	if err != nil {
-		return nil, s.failed(events.OpUpdate, s.timedOut(err, "updating", t))
+		return nil, s.failed(events.OpUpdate, s.timedOut(err, "updating it", t))
 	}
 	outs = carrySecrets(checked, outs)
 	r := s.newState(old.ID, checked, outs)
@@ -310,9 +310,17 @@ func (s *stepper) replace(checked resource.PropertyMap, replaces []string, delet
 		return &Result{URN: s.urn, Outputs: outs}, nil
 	}
 	if deleteFirst {
+		del := &events.Step{URN: s.urn, Type: s.reg.Type, Op: events.OpDeleteReplaced, Parent: old.Parent, Custom: true,
+			Provider: string(old.Provider), Old: old.Inputs, Retained: old.RetainOnDelete}
+		start := time.Now()
+		s.d.emit(events.Event{Kind: events.KindStepStart, Step: del})
 		if err := s.d.deleteObject(s.ctx, old); err != nil {
+			del.Error, del.Elapsed = err.Error(), time.Since(start)
+			s.d.emit(events.Event{Kind: events.KindStepFailed, Step: del})
 			return nil, s.failed(events.OpReplace, err)
 		}
+		del.Elapsed = time.Since(start)
+		s.d.emit(events.Event{Kind: events.KindStepDone, Step: del})
 	} else {
 		s.d.mu.Lock()
 		s.d.replaced = append(s.d.replaced, old)
@@ -323,7 +331,7 @@ func (s *stepper) replace(checked resource.PropertyMap, replaces []string, delet
 	id, outs, initErrs, err := s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, newID())
 	cancel()
 	if err != nil && id == "" {
-		return nil, s.failed(events.OpReplace, s.timedOut(err, "creating the replacement of", t))
+		return nil, s.failed(events.OpReplace, s.timedOut(err, "creating its replacement", t))
 	}
 	outs = carrySecrets(checked, outs)
 	r := s.newState(id, checked, outs)

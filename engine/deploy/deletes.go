@@ -144,7 +144,7 @@ func (d *Deployment) deleteAll(ctx context.Context, doomed []*state.Resource, pr
 			op = events.OpDeleteReplaced
 		}
 		step := &events.Step{URN: r.URN, Type: r.Type, Op: op, Parent: r.Parent, Custom: r.Custom, Provider: string(r.Provider),
-			Old: r.Inputs, DryRun: d.opts.DryRun, Logical: op == events.OpDelete}
+			Old: r.Inputs, DryRun: d.opts.DryRun, Logical: op == events.OpDelete, Retained: r.RetainOnDelete && r.Custom}
 		start := time.Now()
 		d.emit(events.Event{Kind: events.KindStepStart, Step: step})
 		if err := d.deleteObject(ctx, r); err != nil {

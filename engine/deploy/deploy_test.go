@@ -996,3 +996,23 @@ func TestInvoke(t *testing.T) {
 		t.Fatalf("unknown function: %v", err)
 	}
 }
+
+func TestDestroyPreview(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.up(false, thing("a", props()), thing("b", props(), dependsOn(thingURN("a"))))
+	w.cloud.reset()
+	d, log := w.deployment(true)
+	if err := d.Destroy(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.cloud.log(); len(got) != 0 {
+		t.Fatalf("a destroy preview called the provider: %v", got)
+	}
+	if got := join(log.steps(events.KindStepDone)); got != "step-done delete b, step-done delete a, step-done delete default" {
+		t.Fatalf("steps = %s", got)
+	}
+	if got := join(w.cloud.ids()); got != "a-1, b-2" {
+		t.Fatalf("cloud = %s", got)
+	}
+}

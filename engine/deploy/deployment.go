@@ -106,7 +106,7 @@ type Deployment struct {
 	accounted    map[*state.Resource]bool // old entries handled this run (re-registered, replaced or deleted)
 	replaced     []*state.Resource        // old objects of create-before-delete replacements, deleted at the end
 	deleted      map[*state.Resource]bool
-	kept         map[*state.Resource]bool // old entries whose registration failed before a new state was recorded
+	claimedBy    map[*state.Resource]resource.URN // the URN each accounted old entry was registered as (aliases differ)
 	stackOutputs resource.PropertyMap
 	changes      map[events.Op]int
 	stopped      bool
@@ -136,7 +136,7 @@ func New(old *state.Snapshot, opts Options) *Deployment {
 		opts: opts, timeouts: opts.Timeouts.withDefaults(), sem: make(chan struct{}, opts.Parallel), start: opts.Now(),
 		old: old, olds: map[resource.URN]*state.Resource{}, oldOrder: map[*state.Resource]int{},
 		newIndex: map[resource.URN]*state.Resource{}, accounted: map[*state.Resource]bool{},
-		deleted: map[*state.Resource]bool{}, kept: map[*state.Resource]bool{}, changes: map[events.Op]int{},
+		deleted: map[*state.Resource]bool{}, claimedBy: map[*state.Resource]resource.URN{}, changes: map[events.Op]int{},
 	}
 	for i, r := range old.Resources {
 		d.oldOrder[r] = i
@@ -279,9 +279,11 @@ func (d *Deployment) registered(urn resource.URN) (*state.Resource, bool) {
 	return r, ok
 }
 
-// Snapshot returns the state as it stands: resources recorded this run in the order they finished, then the old
-// resources not yet handled and the old objects still to be deleted, in their old order. Every reference in it
-// points to an earlier entry.
+// Snapshot returns the state as it stands: resources recorded this run in the order they finished, then every
+// old entry that still describes an object — not handled yet, in flight, failed, or an old object still to be
+// deleted — in its old order. References to objects that no longer exist (a delete-before-replace whose create
+// failed) are dropped, so that every reference in the snapshot points to an earlier entry. It may be called at
+// any time.
 func (d *Deployment) Snapshot() *state.Snapshot {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -296,21 +298,52 @@ func (d *Deployment) Snapshot() *state.Snapshot {
 		if d.deleted[r] {
 			continue
 		}
+		superseded := false
+		if d.accounted[r] {
+			superseded = d.newIndex[d.claimedBy[r]] != nil
+		}
 		switch {
-		case d.kept[r]:
-			// Its registration failed (or was refused) before anything was recorded: the object is as it was.
-			s.Resources = append(s.Resources, r)
-		case replaced[r]:
+		case replaced[r] && superseded:
 			c := r.Copy()
 			c.Delete = true
 			s.Resources = append(s.Resources, c)
 		case r.Delete:
 			s.Resources = append(s.Resources, r)
-		case !d.accounted[r]:
+		case superseded:
+			// Its new state is recorded above.
+		default:
 			s.Resources = append(s.Resources, r)
 		}
 	}
+	dropDangling(s.Resources)
 	return s
+}
+
+// dropDangling removes dependency and parent references to URNs with no earlier entry. They can only point at
+// objects that are gone, and a reference to nothing would make the snapshot unreadable.
+func dropDangling(rs []*state.Resource) {
+	seen := make(map[resource.URN]bool, len(rs))
+	for i, r := range rs {
+		dangling := r.Parent != "" && !seen[r.Parent]
+		for _, dep := range r.Dependencies {
+			dangling = dangling || !seen[dep]
+		}
+		if dangling {
+			c := r.Copy()
+			if c.Parent != "" && !seen[c.Parent] {
+				c.Parent = ""
+			}
+			deps := c.Dependencies[:0]
+			for _, dep := range c.Dependencies {
+				if seen[dep] {
+					deps = append(deps, dep)
+				}
+			}
+			c.Dependencies = deps
+			rs[i] = c
+		}
+		seen[r.URN] = true
+	}
 }
 
 // claim marks urn as registered in this run and finds its old state, through aliases if need be.
@@ -324,11 +357,13 @@ func (d *Deployment) claim(urn resource.URN, aliases []resource.URN) (*state.Res
 	d.newIndex[urn] = nil // reserved until recorded
 	if old, ok := d.olds[urn]; ok && !d.accounted[old] {
 		d.accounted[old] = true
+		d.claimedBy[old] = urn
 		return old, nil
 	}
 	for _, a := range aliases {
 		if old, ok := d.olds[a]; ok && !d.accounted[old] {
 			d.accounted[old] = true
+			d.claimedBy[old] = urn
 			return old, nil
 		}
 	}
@@ -341,12 +376,9 @@ func (d *Deployment) unclaim(urn resource.URN, old *state.Resource) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if r, ok := d.newIndex[urn]; ok && r == nil {
-		delete(d.newIndex, urn)
 		// The old entry stays accounted, so that a failed registration does not make it look removed from the
-		// program, and kept, so that the snapshot still holds the object it describes.
-		if old != nil {
-			d.kept[old] = true
-		}
+		// program (and deleted); with no new state recorded, the snapshot keeps it as it was.
+		delete(d.newIndex, urn)
 	}
 }
 

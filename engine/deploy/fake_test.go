@@ -418,7 +418,9 @@ func parent(u resource.URN) func(*deploy.Registration) {
 
 func typ(t string) func(*deploy.Registration) { return func(r *deploy.Registration) { r.Type = t } }
 
-func thingURN(name string) resource.URN { return resource.NewURN(stackName, project, "", thingType, name) }
+func thingURN(name string) resource.URN {
+	return resource.NewURN(stackName, project, "", thingType, name)
+}
 
 func props(kv ...any) resource.PropertyMap {
 	m := resource.PropertyMap{}

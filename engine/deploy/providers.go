@@ -142,9 +142,13 @@ func newID() string {
 // configuration, and the old instance is kept until the resources still using it are gone.
 func (d *Deployment) registerProvider(ctx context.Context, urn resource.URN, reg *Registration, old *state.Resource) (*Result, error) {
 	pkg := strings.TrimPrefix(reg.Type, "infra:providers:")
+	failOp := events.OpCreate
+	if old != nil {
+		failOp = events.OpUpdate
+	}
 	fail := func(err error) (*Result, error) {
 		d.fail(err)
-		d.emit(events.Event{Kind: events.KindStepFailed, Step: &events.Step{URN: urn, Type: reg.Type, Op: events.OpCreate,
+		d.emit(events.Event{Kind: events.KindStepFailed, Step: &events.Step{URN: urn, Type: reg.Type, Op: failOp,
 			Error: err.Error(), DryRun: d.opts.DryRun, Logical: true}})
 		return nil, &shownError{err}
 	}
@@ -209,7 +213,7 @@ func configFailures(pkg string, urn resource.URN, fs []plugin.CheckFailure) erro
 		lines = append(lines, fmt.Sprintf("%s: %s", f.Property, f.Reason))
 	}
 	sort.Strings(lines)
-	how := fmt.Sprintf("set the values with `infra config set %s:<key> <value>` (or in the provider's arguments)", pkg)
+	how := fmt.Sprintf("check them with `infra config ls`, and fix them with `infra config set %s:<key> <value>` or `infra config rm %s:<key>`", pkg, pkg)
 	if urn.Name() != "default" {
 		how = "fix the arguments of the provider resource in the program"
 	}

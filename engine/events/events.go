@@ -104,6 +104,8 @@ type Step struct {
 	DryRun bool
 	// Logical is false for steps that are part of another step (the create and delete halves of a replacement).
 	Logical bool
+	// Retained marks a delete that only forgets the object (RetainOnDelete): it is left in place.
+	Retained bool
 }
 
 // Severity ranks diagnostics.

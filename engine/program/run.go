@@ -48,7 +48,7 @@ func Run(ctx context.Context, bin string, opts RunOptions) error {
 	cmd := exec.Command(bin)
 	cmd.Dir = opts.Dir
 	cmd.Env = append(os.Environ(), opts.Env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return err

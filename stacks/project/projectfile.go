@@ -344,9 +344,9 @@ func parseProviders(ps *problems, n *yaml.Node) map[string]ProviderSpec {
 					if !ok {
 						continue
 					}
-					s = strings.ToLower(s)
+					s = strings.TrimPrefix(strings.ToLower(s), "sha256:")
 					if b, err := hex.DecodeString(s); err != nil || len(b) != 32 {
-						ps.add(fv.Line, "provider %q: sha256 must be 64 hex digits (the output of sha256sum on the plugin binary)", k.Value)
+						ps.add(fv.Line, "provider %q: sha256 must be 64 hex digits, optionally after sha256: (the output of sha256sum on the plugin binary)", k.Value)
 					}
 					spec.SHA256 = s
 				default:

@@ -82,8 +82,10 @@ func (passwordResource) Read(_ context.Context, req provider.ReadRequest[StringA
 		Outputs: PasswordState{StringArgs: args, Result: req.ID}}, nil
 }
 
-// importedArgs infers the inputs of an imported string: its length, and the defaults for everything else. The
-// program's own inputs then decide, through Diff, whether the imported value is kept or replaced.
+// importedArgs infers the inputs of an imported string from the value: its length, and each character class
+// enabled exactly when the value holds a character of it (a value without special characters was most likely
+// generated with special set to false). The program's own inputs must then agree, or the import is refused
+// with the differences.
 func importedArgs(value, token string) (StringArgs, error) {
 	n := utf8.RuneCountInString(value)
 	if n == 0 {
@@ -92,5 +94,19 @@ func importedArgs(value, token string) (StringArgs, error) {
 	if !utf8.ValidString(value) {
 		return StringArgs{}, fmt.Errorf("import %s: the import ID is not valid UTF-8 text", token)
 	}
-	return StringArgs{Length: n, Upper: true, Lower: true, Numeric: true, Special: true}, nil
+	var a StringArgs
+	a.Length = n
+	for _, r := range value {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			a.Upper = true
+		case r >= 'a' && r <= 'z':
+			a.Lower = true
+		case r >= '0' && r <= '9':
+			a.Numeric = true
+		default:
+			a.Special = true
+		}
+	}
+	return a, nil
 }
