@@ -151,6 +151,7 @@ func previewEvents() []events.Event {
 		ev(events.KindStepDone, step(dnsURN, events.OpDelete, dry, func(st *events.Step) {
 			st.Old = pmap("name", s("www"), "ttl", n(300), "token", secret(s(canary)))
 		})),
+		ev(events.KindStepDone, step(urn("", "aws:ec2:Volume", "data"), events.OpDelete, dry, func(st *events.Step) { st.Retained = true })),
 		{Kind: events.KindSummary, Summary: &events.Summary{DryRun: true, Changes: map[events.Op]int{
 			events.OpCreate: 3, events.OpUpdate: 1, events.OpReplace: 1, events.OpDelete: 1, events.OpSame: 4,
 		}, Outputs: newOut, OldOutputs: oldOut, Duration: 3 * time.Second}},
@@ -186,6 +187,7 @@ func updateEvents() []events.Event {
 		ev(events.KindStepStart, step(lbURN, events.OpDeleteReplaced, func(st *events.Step) { st.Logical = false })),
 		ev(events.KindStepDone, step(lbURN, events.OpDeleteReplaced, func(st *events.Step) { st.Logical = false })),
 		ev(events.KindStepFailed, step(bucket, events.OpDelete, func(st *events.Step) { st.Error = "bucket not empty" })),
+		ev(events.KindStepDone, step(urn("", "aws:ec2:Volume", "data"), events.OpDelete, func(st *events.Step) { st.Retained = true })),
 		{Kind: events.KindSummary, Summary: &events.Summary{Failed: true, Changes: map[events.Op]int{
 			events.OpCreate: 1, events.OpDelete: 1, events.OpSame: 1,
 		}, Outputs: newOut, OldOutputs: oldOut, Duration: 90 * time.Second}},

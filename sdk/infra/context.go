@@ -214,7 +214,19 @@ func (ctx *Context) result() error {
 	if len(errs) == 0 {
 		return nil
 	}
-	err := errors.Join(errs...)
+	// Consequences of a failure (a resource not registered because its input failed) fail the run but are not
+	// repeated when their cause is there to be read.
+	var causes []error
+	for _, e := range errs {
+		var dep *dependencyError
+		if !errors.As(e, &dep) {
+			causes = append(causes, e)
+		}
+	}
+	if len(causes) == 0 {
+		causes = errs
+	}
+	err := errors.Join(causes...)
 	ctx.mu.Lock()
 	reported := ctx.reported
 	ctx.mu.Unlock()

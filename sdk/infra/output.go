@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -217,6 +218,9 @@ func ApplyErr[T, U any](o Output[T], f func(T) (U, error)) Output[U] {
 			return
 		}
 		r, ferr := f(as[T](v))
+		if ferr != nil {
+			ferr = &applyError{err: ferr}
+		}
 		out.resolve(r, true, secret, deps, ferr)
 	})
 	return Output[U]{s: out}
@@ -317,6 +321,30 @@ func Deferred[T any](ctx *Context) (Output[T], func(Output[T])) {
 			})
 		})
 	}
+}
+
+// applyError is the failure of a function given to ApplyErr. Nothing else reports it: the first registration
+// (or component output) that needs the value does, once, however many resources use it.
+type applyError struct {
+	err  error
+	once sync.Once
+}
+
+func (e *applyError) Error() string { return e.err.Error() }
+func (e *applyError) Unwrap() error { return e.err }
+
+// unreportedApply returns the failed Apply behind err the first time it is asked about it, nil otherwise.
+func unreportedApply(err error) *applyError {
+	var ae *applyError
+	if !errors.As(err, &ae) {
+		return nil
+	}
+	first := false
+	ae.once.Do(func() { first = true })
+	if !first {
+		return nil
+	}
+	return ae
 }
 
 func dedupURNs(urns []URN) []URN {

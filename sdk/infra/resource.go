@@ -150,8 +150,21 @@ type registration struct {
 
 	providers map[string]ProviderResource // providers children inherit, by package
 
-	mu      sync.Mutex
-	waiting []*outputState // what the registration waits for before it is sent
+	mu       sync.Mutex
+	waiting  []*outputState  // what the registration waits for before it is sent
+	children []*registration // resources registered with this one as Parent
+}
+
+// descendants returns r's children, their children and so on, as registered so far.
+func (r *registration) descendants() []*registration {
+	r.mu.Lock()
+	kids := append([]*registration(nil), r.children...)
+	r.mu.Unlock()
+	out := kids
+	for _, k := range kids {
+		out = append(out, k.descendants()...)
+	}
+	return out
 }
 
 func (r *registration) describe() string { return fmt.Sprintf("%s %q", r.typ, r.name) }
@@ -299,8 +312,15 @@ func (ctx *Context) RegisterResourceOutputs(comp Resource, outputs map[string]An
 			v, err := marshalState(outputs[n].outputState())
 			if err != nil {
 				var dep *dependencyError
-				if !errors.As(err, &dep) {
+				switch ae := unreportedApply(err); {
+				case !errors.As(err, &dep):
 					ctx.fail(fmt.Errorf("output %q of component %s: %w", n, reg.describe(), err), false)
+				case ae != nil:
+					ctx.fail(fmt.Errorf("output %q of component %s: %w", n, reg.describe(), ae), false)
+				default:
+					// The cause is reported on its own; recording the consequence still fails the run, so an
+					// update can never end as if the component were complete.
+					ctx.fail(err, false)
 				}
 				return
 			}
@@ -378,13 +398,25 @@ func (ctx *Context) register(typ, name string, custom bool, props Props, opts []
 		providerReg = provider.registration()
 		waitFor = append(waitFor, providerReg.urn, providerReg.id)
 	}
+	if parentReg != nil {
+		parentReg.mu.Lock()
+		parentReg.children = append(parentReg.children, r)
+		parentReg.mu.Unlock()
+	}
+	// Depending on a component means depending on everything in it: its children are waited for too.
 	var dependsOn []*registration
 	for _, d := range o.dependsOn {
 		if d == nil || d.registration() == nil {
 			continue
 		}
-		dependsOn = append(dependsOn, d.registration())
-		waitFor = append(waitFor, d.registration().urn)
+		regs := []*registration{d.registration()}
+		if !d.registration().custom {
+			regs = append(regs, d.registration().descendants()...)
+		}
+		for _, dr := range regs {
+			dependsOn = append(dependsOn, dr)
+			waitFor = append(waitFor, dr.urn)
+		}
 	}
 	for _, a := range o.aliases {
 		if a.Parent != nil && a.Parent.registration() != nil {
@@ -400,7 +432,15 @@ func (ctx *Context) register(typ, name string, custom bool, props Props, opts []
 		if err != nil {
 			r.finish("", "", nil, err)
 			var dep *dependencyError
-			if !errors.As(err, &dep) {
+			switch ae := unreportedApply(err); {
+			case !errors.As(err, &dep):
+				ctx.fail(err, false)
+			case ae != nil:
+				// A failed ApplyErr is reported by the first resource that needs its value.
+				ctx.fail(fmt.Errorf("%s: %w", r.describe(), ae), false)
+			default:
+				// The cause is reported on its own. Recording the consequence still fails the run: a resource
+				// that was never registered must never look removed from the program, or it would be deleted.
 				ctx.fail(err, false)
 			}
 			return

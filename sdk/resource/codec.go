@@ -278,7 +278,8 @@ func toReflect(v PropertyValue, rv reflect.Value, path PropertyPath) error {
 		if v.kind != KindNumber {
 			return mismatch()
 		}
-		if v.n != math.Trunc(v.n) || rv.OverflowInt(int64(v.n)) {
+		// Range-check in float64 first: converting an out-of-range float to int64 is undefined in Go.
+		if v.n != math.Trunc(v.n) || v.n < -(1<<63) || v.n >= 1<<63 || rv.OverflowInt(int64(v.n)) {
 			return fmt.Errorf("%s: %s is not a whole number that fits %s", pathOrRoot(path), FormatNumber(v.n), t)
 		}
 		rv.SetInt(int64(v.n))
@@ -286,13 +287,16 @@ func toReflect(v PropertyValue, rv reflect.Value, path PropertyPath) error {
 		if v.kind != KindNumber {
 			return mismatch()
 		}
-		if v.n != math.Trunc(v.n) || v.n < 0 || rv.OverflowUint(uint64(v.n)) {
+		if v.n != math.Trunc(v.n) || v.n < 0 || v.n >= 1<<64 || rv.OverflowUint(uint64(v.n)) {
 			return fmt.Errorf("%s: %s is not a non-negative whole number that fits %s", pathOrRoot(path), FormatNumber(v.n), t)
 		}
 		rv.SetUint(uint64(v.n))
 	case reflect.Float32, reflect.Float64:
 		if v.kind != KindNumber {
 			return mismatch()
+		}
+		if !math.IsInf(v.n, 0) && rv.OverflowFloat(v.n) {
+			return fmt.Errorf("%s: %s does not fit %s", pathOrRoot(path), FormatNumber(v.n), t)
 		}
 		rv.SetFloat(v.n)
 	case reflect.String:

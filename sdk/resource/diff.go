@@ -51,8 +51,34 @@ type PropertyDiff struct {
 func DiffMaps(old, new PropertyMap) []PropertyDiff {
 	var out []PropertyDiff
 	diffMap(nil, old, new, &out)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Path.String() < out[j].Path.String() })
+	sort.SliceStable(out, func(i, j int) bool { return pathLess(out[i].Path, out[j].Path) })
 	return out
+}
+
+// pathLess orders paths element by element: keys as strings, list indexes as numbers (so "l[2]" comes before
+// "l[10]"), an index before a key, and a path before the paths under it.
+func pathLess(a, b PropertyPath) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		switch x := a[i].(type) {
+		case int:
+			y, ok := b[i].(int)
+			if !ok {
+				return true
+			}
+			if x != y {
+				return x < y
+			}
+		case string:
+			y, ok := b[i].(string)
+			if !ok {
+				return false
+			}
+			if x != y {
+				return x < y
+			}
+		}
+	}
+	return len(a) < len(b)
 }
 
 func diffMap(prefix PropertyPath, old, new PropertyMap, out *[]PropertyDiff) {

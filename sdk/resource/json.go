@@ -197,7 +197,8 @@ func (c JSONCodec) UnmarshalValue(data []byte) (PropertyValue, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return PropertyValue{}, fmt.Errorf("decode property JSON: %w", err)
 	}
-	if dec.More() {
+	// Only JSON whitespace may follow the value (dec.More would let a stray "]" or "}" through).
+	if rest := bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
 		return PropertyValue{}, errors.New("decode property JSON: trailing data after value")
 	}
 	return c.FromJSON(raw)

@@ -114,7 +114,7 @@ func (p PropertyPath) Get(m PropertyMap) (PropertyValue, bool) {
 			}
 			v = next
 		case int:
-			if v.kind != KindList || e >= len(v.list) {
+			if v.kind != KindList || e < 0 || e >= len(v.list) {
 				return PropertyValue{}, false
 			}
 			v = v.list[e]
@@ -146,12 +146,12 @@ func (p PropertyPath) Overlaps(q PropertyPath) bool { return p.Matches(q) || q.M
 // src: a value present in src is set in dst, a value absent from src is removed from dst. It is how
 // IgnoreChanges keeps a property at its old value. Containers on the way are copied, never mutated.
 func (p PropertyPath) CopyFrom(dst, src PropertyMap) PropertyMap {
-	out := setPath(NewMap(dst), NewMap(src), true, p)
+	out := setPath(NewMap(dst), NewMap(src), true, false, p)
 	return out.obj
 }
 
-// setPath rebuilds dst with the value at path taken from src.
-func setPath(dst, src PropertyValue, srcOK bool, path PropertyPath) PropertyValue {
+// setPath rebuilds dst with the value at path taken from src. inSecret says dst lies inside a secret already.
+func setPath(dst, src PropertyValue, srcOK, inSecret bool, path PropertyPath) PropertyValue {
 	if len(path) == 0 {
 		return src
 	}
@@ -159,8 +159,9 @@ func setPath(dst, src PropertyValue, srcOK bool, path PropertyPath) PropertyValu
 	for dst.kind == KindSecret {
 		dst, secret = *dst.elem, true
 	}
+	srcSecret := false
 	for src.kind == KindSecret {
-		src = *src.elem
+		src, srcSecret = *src.elem, true
 	}
 	wrap := func(v PropertyValue) PropertyValue {
 		if secret {
@@ -168,6 +169,14 @@ func setPath(dst, src PropertyValue, srcOK bool, path PropertyPath) PropertyValu
 		}
 		return v
 	}
+	// A value taken from inside a secret of src must stay secret where dst is not.
+	fromSrc := func(v PropertyValue) PropertyValue {
+		if srcSecret && !secret && !inSecret {
+			return MakeSecret(v)
+		}
+		return v
+	}
+	inSecret = inSecret || secret
 	head, rest := path[0], path[1:]
 	switch h := head.(type) {
 	case string:
@@ -177,14 +186,14 @@ func setPath(dst, src PropertyValue, srcOK bool, path PropertyPath) PropertyValu
 				var sv PropertyValue
 				sok := srcOK && src.kind == KindList && i < len(src.list)
 				if sok {
-					sv = src.list[i]
+					sv = fromSrc(src.list[i])
 				}
 				if len(rest) == 0 {
 					if sok {
 						l[i] = sv
 					}
 				} else {
-					l[i] = setPath(l[i], sv, sok, rest)
+					l[i] = setPath(l[i], sv, sok, inSecret, rest)
 				}
 			}
 			return wrap(NewList(l))
@@ -217,7 +226,9 @@ func setPath(dst, src PropertyValue, srcOK bool, path PropertyPath) PropertyValu
 			var sv PropertyValue
 			sok := false
 			if srcOK && src.kind == KindMap {
-				sv, sok = src.obj[k]
+				if sv, sok = src.obj[k]; sok {
+					sv = fromSrc(sv)
+				}
 			}
 			dv, dok := m[k]
 			switch {
@@ -226,7 +237,7 @@ func setPath(dst, src PropertyValue, srcOK bool, path PropertyPath) PropertyValu
 			case len(rest) == 0:
 				delete(m, k)
 			case dok || sok:
-				m[k] = setPath(dv, sv, sok, rest)
+				m[k] = setPath(dv, sv, sok, inSecret, rest)
 			}
 		}
 		return wrap(NewMap(m))
@@ -235,18 +246,18 @@ func setPath(dst, src PropertyValue, srcOK bool, path PropertyPath) PropertyValu
 			return wrap(dst)
 		}
 		l := append([]PropertyValue(nil), dst.list...)
-		if h < len(l) {
+		if h >= 0 && h < len(l) {
 			var sv PropertyValue
 			sok := srcOK && src.kind == KindList && h < len(src.list)
 			if sok {
-				sv = src.list[h]
+				sv = fromSrc(src.list[h])
 			}
 			if len(rest) == 0 {
 				if sok {
 					l[h] = sv
 				}
 			} else {
-				l[h] = setPath(l[h], sv, sok, rest)
+				l[h] = setPath(l[h], sv, sok, inSecret, rest)
 			}
 		}
 		return wrap(NewList(l))

@@ -245,6 +245,23 @@ func TestDependsOnOrdersCreates(t *testing.T) {
 	}
 }
 
+func TestDependsOnComponentWaitsForChildren(t *testing.T) {
+	t.Parallel()
+	p := newProject(t)
+	child := p.urn("spec:index:Group$testkit:index:Thing", "child")
+	after := p.thing("after")
+	p.setSpec(spec{Resources: []res{
+		{Name: "g", Kind: "component"},
+		{Name: "child", Parent: "g", Value: "1", SleepMs: 600},
+		{Name: "after", Value: "2", DependsOn: []string{"g"}},
+	}})
+	p.up()
+	p.assertBefore(p.calls(), "create-done", child, "create", after)
+	if deps := p.mustResource(p.state(), after).Dependencies; !slices.Contains(deps, child) {
+		t.Errorf("after depends on the component and so on its child %s; the state says %v", child, deps)
+	}
+}
+
 // lineWith returns the index of the first line of out containing all of subs, and the column of the first.
 func lineWith(out string, subs ...string) (line, col int) {
 	for i, l := range strings.Split(out, "\n") {
