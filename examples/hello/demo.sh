@@ -4,7 +4,7 @@
 # providers, so it needs no cloud account and no network.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-infra="$here/../../bin/infra"
+infra="${INFRA_BIN:-$here/../../bin/infra}"
 stack=demo
 cd "$here"
 

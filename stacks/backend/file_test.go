@@ -1,0 +1,167 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFileStoreStateAndHistory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := NewFileStore(t.TempDir())
+	if _, err := s.ReadState(ctx, "dev"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a stack that does not exist: %v", err)
+	}
+	if err := s.CreateStack(ctx, "dev"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateStack(ctx, "dev"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("creating a stack twice: %v", err)
+	}
+	if b, err := s.ReadState(ctx, "dev"); err != nil || b != nil {
+		t.Fatalf("a new stack has no state: %q %v", b, err)
+	}
+	for v := int64(1); v <= 3; v++ {
+		data := []byte(strings.Repeat("x", int(v)))
+		if err := s.WriteState(ctx, "dev", data, UpdateInfo{Version: v, Kind: "update", Result: "succeeded", Resources: int(v)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, _ := s.ReadState(ctx, "dev"); string(b) != "xxx" {
+		t.Fatalf("current state %q", b)
+	}
+	h, err := s.History(ctx, "dev")
+	if err != nil || len(h) != 3 || h[0].Version != 3 || h[2].Version != 1 {
+		t.Fatalf("history newest first: %+v %v", h, err)
+	}
+	if b, err := s.ReadHistory(ctx, "dev", 2); err != nil || string(b) != "xx" {
+		t.Fatalf("version 2: %q %v", b, err)
+	}
+	if _, err := s.ReadHistory(ctx, "dev", 9); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a missing version: %v", err)
+	}
+	ss, err := s.ListStacks(ctx)
+	if err != nil || len(ss) != 1 || ss[0].Name != "dev" || ss[0].Resources != 3 || ss[0].LastUpdate.IsZero() {
+		t.Fatalf("list: %+v %v", ss, err)
+	}
+	if err := s.RemoveStack(ctx, "dev"); err != nil {
+		t.Fatal(err)
+	}
+	if ss, _ := s.ListStacks(ctx); len(ss) != 0 {
+		t.Fatalf("removed stack still listed: %+v", ss)
+	}
+	// No temporary files may be left behind by atomic writes.
+	filepath.WalkDir(s.Dir(), func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), ".tmp-") {
+			t.Errorf("temporary file left behind: %s", p)
+		}
+		return nil
+	})
+}
+
+func TestFileStoreLock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := NewFileStore(t.TempDir())
+	if err := s.CreateStack(ctx, "dev"); err != nil {
+		t.Fatal(err)
+	}
+	me := CurrentHolder("infra up")
+	l, err := s.Lock(ctx, "dev", me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Lock(ctx, "dev", CurrentHolder("infra destroy"))
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "`infra up`") || !strings.Contains(err.Error(), "infra stack unlock") {
+		t.Fatalf("a second writer must be refused with the holder and the fix: %v", err)
+	}
+	if err := l.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := s.Lock(ctx, "dev", me)
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	holder, err := s.Unlock(ctx, "dev")
+	if err != nil || holder == nil || holder.Command != "infra up" {
+		t.Fatalf("unlock: %+v %v", holder, err)
+	}
+	_ = l2.Release(ctx) // already gone: not an error
+	// A lock whose holder process no longer exists on this host is taken over.
+	dead := me
+	dead.PID = 1 << 30
+	if _, err := s.Lock(ctx, "dev", dead); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Lock(ctx, "dev", me); err != nil {
+		t.Fatalf("a dead holder's lock must be taken over: %v", err)
+	}
+	// A lock held on another host is never taken over.
+	if _, err := s.Unlock(ctx, "dev"); err != nil {
+		t.Fatal(err)
+	}
+	other := dead
+	other.Host = "elsewhere"
+	if _, err := s.Lock(ctx, "dev", other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Lock(ctx, "dev", me); !errors.Is(err, ErrLocked) {
+		t.Fatalf("another host's lock: %v", err)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	cases := []struct {
+		url, want, err string
+	}{
+		{"", filepath.Join(dir, ".infra"), ""},
+		{"file://state", filepath.Join(dir, "state"), ""},
+		{"file:///abs/state", "/abs/state", ""},
+		{"state", "", "has no scheme"},
+		{"ftp://x", "", "not available"},
+	}
+	for _, c := range cases {
+		s, err := Open(ctx, c.url, dir)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q: want error %q, got %v", c.url, c.err, err)
+			}
+			continue
+		}
+		if err != nil || s.(*FileStore).Dir() != c.want {
+			t.Errorf("%q: got %v %v, want dir %s", c.url, s, err, c.want)
+		}
+	}
+}
+
+func TestLockInfoString(t *testing.T) {
+	t.Parallel()
+	l := LockInfo{User: "ann", Host: "h", PID: 7, Command: "infra up", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	if s := l.String(); !strings.Contains(s, "ann@h (pid 7, `infra up`)") {
+		t.Errorf("holder rendered as %q", s)
+	}
+}
+
+func FuzzReadLock(f *testing.F) {
+	f.Add([]byte(`{"user":"a","host":"h","pid":1,"command":"infra up","time":"2026-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "lock")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		info, err := readLock(p)
+		if err == nil {
+			_ = info.String()
+		}
+	})
+}
