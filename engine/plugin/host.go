@@ -98,7 +98,7 @@ func (h *Host) locate(pkg string) (*exec.Cmd, string, error) {
 	for _, b := range h.opts.Builtins {
 		if b == pkg && h.opts.BuiltinCommand != nil {
 			if h.opts.Pins[pkg].SHA256 != "" {
-				return nil, "", fmt.Errorf("Infra.yaml pins providers.%s.sha256, but %s is built into infra and no external "+
+				return nil, "", fmt.Errorf("providers.%s.sha256 in Infra.yaml pins a binary, but %s is built into infra and no external "+
 					"infra-provider-%s binary was found to check the pin against (searched %s); remove the pin to use the built-in "+
 					"provider, or set providers.%s.path to the binary you pinned", pkg, pkg, pkg, strings.Join(searched, ", "), pkg)
 			}

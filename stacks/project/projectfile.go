@@ -376,7 +376,7 @@ func marshalProject(p *Project) ([]byte, error) {
 	if len(p.Providers) > 0 {
 		pf.Providers = map[string]providerFile{}
 		for k, s := range p.Providers {
-			pf.Providers[k] = providerFile{Path: s.Path, SHA256: s.SHA256}
+			pf.Providers[k] = providerFile(s)
 		}
 	}
 	var b bytes.Buffer

@@ -81,7 +81,7 @@ func checkDecrypted(root sops.TreeBranch) error {
 			return fmt.Errorf("secret %v is still encrypted after decryption: the file's sops rules do not cover the secrets section; set encrypted_regex: %s in its sops metadata", item.Key, encryptedRegex)
 		}
 		if _, ok := scalarString(v); !ok {
-			return fmt.Errorf("secret %v is not a string: put structured values under config:", item.Key)
+			return fmt.Errorf("secret %v is not a string: put structured values under the config section", item.Key)
 		}
 	}
 	return nil
