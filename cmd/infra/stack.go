@@ -81,7 +81,7 @@ its data key is kept: you must be able to decrypt it.`,
 			} else {
 				return err
 			}
-			if err := ws.store.CreateStack(a.ctx, name); err != nil {
+			if err := ws.store.CreateStack(a.ctx, ws.ref(name)); err != nil {
 				return err
 			}
 			if !noSelect {
@@ -112,7 +112,7 @@ resources they hold. The selected stack is marked with *.`,
 			if err != nil {
 				return err
 			}
-			ss, err := ws.store.ListStacks(a.ctx)
+			ss, err := ws.store.ListStacks(a.ctx, ws.proj.Name)
 			if err != nil {
 				return err
 			}
@@ -232,7 +232,7 @@ or the resources will keep existing with nothing tracking them.`,
 					return &exitError{code: 1, err: errors.New("stack not removed")}
 				}
 			}
-			if err := ws.store.RemoveStack(a.ctx, name); err != nil {
+			if err := ws.store.RemoveStack(a.ctx, ws.ref(name)); err != nil {
 				return err
 			}
 			if !preserveConfig {
@@ -278,9 +278,9 @@ described in docs/concepts.md). Secrets stay encrypted unless --show-secrets.
 			}
 			var data []byte
 			if version > 0 {
-				data, err = ws.store.ReadHistory(a.ctx, st.name, version)
+				data, err = ws.store.ReadHistory(a.ctx, st.ref, version)
 			} else {
-				data, err = ws.store.ReadState(a.ctx, st.name)
+				data, _, err = ws.store.ReadState(a.ctx, st.ref)
 			}
 			if err != nil {
 				return err
@@ -359,7 +359,7 @@ host and the message given with ` + "`infra up -m`" + `.`,
 			if err != nil {
 				return err
 			}
-			h, err := ws.store.History(a.ctx, name)
+			h, err := ws.store.History(a.ctx, ws.ref(name))
 			if err != nil {
 				return err
 			}
@@ -409,7 +409,7 @@ died on the same host is taken over automatically.`,
 			if err != nil {
 				return err
 			}
-			holder, err := ws.store.Unlock(a.ctx, name)
+			holder, err := ws.store.Unlock(a.ctx, ws.ref(name))
 			if err != nil {
 				return err
 			}
@@ -452,12 +452,18 @@ and consistency) before it is written.`,
 			if !yes && !a.interactive() {
 				return fmt.Errorf("restoring version %d of stack %s needs confirmation: pass --yes", version, st.name)
 			}
-			lock, err := st.lock(a.ctx, "infra stack restore")
+			release, _, err := st.lock(a.ctx, "infra stack restore")
 			if err != nil {
 				return err
 			}
-			defer lock.Release(a.ctx)
-			data, err := ws.store.ReadHistory(a.ctx, st.name, version)
+			defer release()
+			if _, err := st.loadState(a.ctx); err != nil && !errors.Is(err, state.ErrIntegrity) {
+				// A damaged current state is what restore is for; anything else stops here.
+				if !strings.Contains(err.Error(), "cannot be trusted") {
+					return err
+				}
+			}
+			data, err := ws.store.ReadHistory(a.ctx, st.ref, version)
 			if err != nil {
 				return err
 			}
@@ -471,13 +477,13 @@ and consistency) before it is written.`,
 					return &exitError{code: 1, err: errors.New("nothing restored")}
 				}
 			}
-			// The restored snapshot continues the serial of the current one, so the history stays in order.
-			cur, err := ws.store.History(a.ctx, st.name)
+			// The restored snapshot continues after the newest version, so the history stays in order.
+			cur, err := ws.store.History(a.ctx, st.ref)
 			if err != nil {
 				return err
 			}
-			if len(cur) > 0 {
-				snap.Serial = cur[0].Version
+			if len(cur) > 0 && cur[0].Version > st.version {
+				st.version = cur[0].Version
 			}
 			now := time.Now().UTC()
 			info := backend.UpdateInfo{Kind: "restore", Result: "succeeded", StartTime: now, EndTime: now,

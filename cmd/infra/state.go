@@ -90,11 +90,11 @@ Quote the URN: nested URNs contain "$".`,
 			if err != nil {
 				return err
 			}
-			lock, err := st.lock(a.ctx, "infra state unprotect")
+			release, _, err := st.lock(a.ctx, "infra state unprotect")
 			if err != nil {
 				return err
 			}
-			defer lock.Release(a.ctx)
+			defer release()
 			snap, err := st.loadState(a.ctx)
 			if err != nil {
 				return err

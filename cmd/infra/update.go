@@ -136,6 +136,20 @@ before anything is deleted. The stack and its config file stay; remove them with
 	return cmd
 }
 
+// cancelOnLost cancels everything in flight if the stack's lock is lost: another run owns the stack now, and
+// every further write would be refused anyway.
+func (a *app) cancelOnLost(lost <-chan struct{}) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-lost:
+			a.cancel()
+		case <-done:
+		}
+	}()
+	return func() { close(done) }
+}
+
 // confirm asks whether to go ahead; on a terminal only.
 func (a *app) confirm(cmd *cobra.Command, question string) (bool, error) {
 	fmt.Fprintf(cmd.OutOrStdout(), "%s [yes/no] ", question)
@@ -167,11 +181,12 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 	// A preview writes nothing, so it takes no lock: previews of one stack can run side by side (in CI, one per
 	// pull request) and during an update.
 	if !previewOnly {
-		lock, err := st.lock(a.ctx, "infra "+cmd.Name())
+		release, lost, err := st.lock(a.ctx, "infra "+cmd.Name())
 		if err != nil {
 			return err
 		}
-		defer lock.Release(a.ctx)
+		defer release()
+		defer a.cancelOnLost(lost)()
 	}
 	defer a.handleInterrupts()()
 
@@ -252,11 +267,12 @@ func (a *app) runDestroy(cmd *cobra.Command, f *runFlags) error {
 	if !f.yes && !f.skipPreview && !a.interactive() {
 		return fmt.Errorf("`infra destroy` deletes infrastructure and needs confirmation, but there is no terminal to ask on: pass --yes")
 	}
-	lock, err := st.lock(a.ctx, "infra destroy")
+	release, lost, err := st.lock(a.ctx, "infra destroy")
 	if err != nil {
 		return err
 	}
-	defer lock.Release(a.ctx)
+	defer release()
+	defer a.cancelOnLost(lost)()
 	defer a.handleInterrupts()()
 	old, err := st.loadState(a.ctx)
 	if err != nil {

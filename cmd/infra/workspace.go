@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/infrago/infra/engine"
 	"github.com/infrago/infra/engine/plugin"
@@ -84,7 +85,7 @@ func (w *workspace) selectStack(name string) error {
 
 // stackNames lists the backend's stacks.
 func (w *workspace) stackNames(ctx context.Context) ([]string, error) {
-	ss, err := w.store.ListStacks(ctx)
+	ss, err := w.store.ListStacks(ctx, w.proj.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -136,9 +137,18 @@ func (w *workspace) resolveStack(ctx context.Context, flag string) (string, erro
 type stack struct {
 	ws      *workspace
 	name    string
+	ref     backend.StackRef
 	cfg     *project.StackConfig
 	secrets *secrets.Manager
 	host    *plugin.Host
+
+	// held is the stack's lock while this command holds it; version is the version of the loaded state.
+	held    backend.Lock
+	version int64
+}
+
+func (w *workspace) ref(stack string) backend.StackRef {
+	return backend.StackRef{Project: w.proj.Name, Stack: stack}
 }
 
 // openStack resolves the stack and opens its config and secrets.
@@ -164,11 +174,56 @@ func (w *workspace) openNamedStack(ctx context.Context, name string) (*stack, er
 	if err != nil {
 		return nil, err
 	}
-	return &stack{ws: w, name: name, cfg: cfg, secrets: m}, nil
+	return &stack{ws: w, name: name, ref: w.ref(name), cfg: cfg, secrets: m}, nil
 }
 
-func (s *stack) lock(ctx context.Context, command string) (backend.Lock, error) {
-	return s.ws.store.Lock(ctx, s.name, backend.CurrentHolder(command))
+// lockLease is how long a lock stays valid without renewal; the holder renews it every third of that. A run
+// killed on another machine blocks the stack for at most this long.
+func lockLease() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("INFRA_LOCK_LEASE")); err == nil && d > 0 {
+		return d
+	}
+	return 30 * time.Second
+}
+
+// lock takes the stack's lock and keeps its lease alive until release is called. lost is closed if the lease
+// cannot be renewed (another run took the stack over): the command must stop writing.
+func (s *stack) lock(ctx context.Context, command string) (release func(), lost <-chan struct{}, err error) {
+	lease := lockLease()
+	l, err := s.ws.store.Lock(ctx, s.ref, backend.CurrentHolder(command), lease)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.held = l
+	lostCh := make(chan struct{})
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				rctx, cancel := context.WithTimeout(context.Background(), lease/3)
+				err := l.Renew(rctx)
+				cancel()
+				if errors.Is(err, backend.ErrFenced) {
+					fmt.Fprintf(os.Stderr, "error: %v\n", err)
+					close(lostCh)
+					return
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+		_ = l.Release(context.Background())
+		s.held = nil
+	}, lostCh, nil
 }
 
 func (s *stack) codec() state.Codec {
@@ -177,10 +232,11 @@ func (s *stack) codec() state.Codec {
 
 // loadState reads the stack's snapshot; nil when the stack has never been updated.
 func (s *stack) loadState(ctx context.Context) (*state.Snapshot, error) {
-	data, err := s.ws.store.ReadState(ctx, s.name)
+	data, version, err := s.ws.store.ReadState(ctx, s.ref)
 	if err != nil {
 		return nil, err
 	}
+	s.version = version
 	if data == nil {
 		return nil, nil
 	}
@@ -198,20 +254,25 @@ func (s *stack) loadState(ctx context.Context) (*state.Snapshot, error) {
 	return snap, nil
 }
 
-// saveState writes a new snapshot with the next serial.
+// saveState writes snap as the stack's next version. The stack must be locked and its state loaded.
 func (s *stack) saveState(ctx context.Context, snap *state.Snapshot, info backend.UpdateInfo) error {
+	if s.held == nil {
+		return fmt.Errorf("save the state of stack %s: the stack is not locked", s.name)
+	}
 	snap.Project, snap.Stack = s.ws.proj.Name, s.name
-	snap.Serial++
+	snap.Serial = s.version + 1
 	data, err := s.codec().Marshal(snap)
 	if err != nil {
 		return fmt.Errorf("encode the state of stack %s: %w", s.name, err)
 	}
 	info.Version = snap.Serial
+	info.Bytes = int64(len(data))
 	holder := backend.CurrentHolder("")
 	info.User, info.Host = holder.User, holder.Host
-	if err := s.ws.store.WriteState(ctx, s.name, data, info); err != nil {
+	if err := s.ws.store.WriteState(ctx, s.ref, s.held.Token(), data, info); err != nil {
 		return fmt.Errorf("save the state of stack %s: %w", s.name, err)
 	}
+	s.version = snap.Serial
 	return nil
 }
 

@@ -428,8 +428,15 @@ type stateResource struct {
 	Delete       bool           `json:"delete"`
 }
 
+// statePath is the file of the stack's current snapshot: the history version the file backend's "current"
+// pointer names ("" before the first update).
 func (p *project) statePath() string {
-	return filepath.Join(p.dir, ".infra", "stacks", p.stack, "state.json")
+	dir := filepath.Join(p.dir, ".infra", "stacks", p.name, p.stack)
+	b, err := os.ReadFile(filepath.Join(dir, "current"))
+	if err != nil {
+		return filepath.Join(dir, "history", "none.json")
+	}
+	return filepath.Join(dir, "history", strings.TrimSpace(string(b))+".json")
 }
 
 // stateBytes is the raw state file (nil before the first update).

@@ -29,7 +29,7 @@ func TestPreviewNeverMutates(t *testing.T) {
 	}}
 	p.setSpec(changed)
 	stateBefore, worldBefore := p.stateBytes(), p.worldObjects()
-	historyBefore := dirNames(t, filepath.Join(p.dir, ".infra", "stacks", "dev", "history"))
+	historyBefore := dirNames(t, filepath.Join(p.dir, ".infra", "stacks", p.name, "dev", "history"))
 
 	onlyChecks := func(what string) {
 		t.Helper()
@@ -44,7 +44,7 @@ func TestPreviewNeverMutates(t *testing.T) {
 		if got := p.worldObjects(); !maps.Equal(got, worldBefore) {
 			t.Errorf("%s changed the world: %v, was %v", what, got, worldBefore)
 		}
-		if got := dirNames(t, filepath.Join(p.dir, ".infra", "stacks", "dev", "history")); !maps.Equal(got, historyBefore) {
+		if got := dirNames(t, filepath.Join(p.dir, ".infra", "stacks", p.name, "dev", "history")); !maps.Equal(got, historyBefore) {
 			t.Errorf("%s added history: %v", what, got)
 		}
 	}
@@ -67,7 +67,7 @@ func TestPreviewNeverMutates(t *testing.T) {
 	r = p.mustRun("preview", "--stack", "fresh")
 	wantOutput(t, r, "testkit:index:Thing  n1  create", "testkit:index:Thing  n2  create")
 	onlyChecks("preview of a new stack")
-	if _, err := os.Stat(filepath.Join(p.dir, ".infra", "stacks", "fresh", "state.json")); err == nil {
+	if _, err := os.Stat(filepath.Join(p.dir, ".infra", "stacks", p.name, "fresh", "current")); err == nil {
 		t.Errorf("preview of a new stack wrote its state")
 	}
 
