@@ -49,6 +49,11 @@ type Options struct {
 	// Stop, when closed, stops the run from starting new work (the first Ctrl-C); cancelling ctx cancels work in
 	// flight (the second).
 	Stop <-chan struct{}
+	// Pending are operations an earlier run left unfinished (from replaying its journal); they are settled
+	// before anything else.
+	Pending []state.PendingOp
+	// Journal records the run's steps durably (nil for previews).
+	Journal deploy.Journal
 }
 
 // Result is what a run produced.
@@ -89,8 +94,33 @@ func (a hostAdapter) Start(ctx context.Context, pkg string) (deploy.Provider, er
 }
 
 func (o Options) deployment() *deploy.Deployment {
-	return deploy.New(o.Old, deploy.Options{
-		Project: o.Project, Stack: o.Stack, DryRun: o.DryRun, Parallel: o.Parallel,
+	return deploy.New(o.Old, o.deployOptions())
+}
+
+// recover settles what an earlier run left pending, replacing o.Old with the outcome.
+func (o *Options) recover(ctx context.Context) error {
+	if len(o.Pending) == 0 {
+		return nil
+	}
+	old := o.Old
+	if old == nil {
+		old = &state.Snapshot{Project: o.Project, Stack: o.Stack}
+	}
+	recovered, err := deploy.Recover(ctx, old, o.Pending, o.deployOptions())
+	if err != nil {
+		var ue *deploy.UnresolvedError
+		if errors.As(err, &ue) {
+			return &shownError{err} // Recover reported it
+		}
+		return err
+	}
+	o.Old, o.Pending = recovered, nil
+	return nil
+}
+
+func (o Options) deployOptions() deploy.Options {
+	return deploy.Options{
+		Project: o.Project, Stack: o.Stack, DryRun: o.DryRun, Parallel: o.Parallel, Journal: o.Journal,
 		Host: hostAdapter{o.Host}, HashKey: o.HashKey, Events: o.Events,
 		ProviderConfig: func(pkg string) resource.PropertyMap {
 			out := resource.PropertyMap{}
@@ -102,7 +132,7 @@ func (o Options) deployment() *deploy.Deployment {
 			}
 			return out
 		},
-	})
+	}
 }
 
 func (o Options) emitPrelude(action string) {
@@ -148,6 +178,9 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 	o.emitPrelude(action)
 	bin, err := program.Build(ctx, o.ProgramDir, o.BuildCache)
 	if err != nil {
+		return nil, err
+	}
+	if err := o.recover(ctx); err != nil {
 		return nil, err
 	}
 	d := o.deployment()
@@ -213,6 +246,9 @@ func Destroy(ctx context.Context, o Options) (*Result, error) {
 	}
 	action := "destroy"
 	o.emitPrelude(action)
+	if err := o.recover(ctx); err != nil {
+		return nil, err
+	}
 	d := o.deployment()
 	defer watchStop(ctx, o.Stop, d)()
 	failure := d.Destroy(ctx)

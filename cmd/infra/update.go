@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/infrago/infra/engine"
 	"github.com/infrago/infra/engine/events"
 	"github.com/infrago/infra/stacks/backend"
+	"github.com/infrago/infra/stacks/state"
 )
 
 // runFlags are the flags preview, up and destroy share.
@@ -237,13 +239,13 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 	opts.DryRun = false
 	opts.Events = a.printer(out, f)
 	opts.Stop = a.stop
+	journal := st.journal()
+	opts.Journal = journal
 	start := time.Now()
 	res, runErr := engine.Update(a.ctx, opts)
 	st.host.Close()
-	if res != nil && res.Snapshot != nil {
-		if err := st.saveState(a.ctx, res.Snapshot, updateInfo("update", f.message, start, runErr, res)); err != nil {
-			return errors.Join(engineFailure(runErr), err)
-		}
+	if err := a.finishRun(st, journal, res, updateInfo("update", f.message, start, runErr, res)); err != nil {
+		return errors.Join(engineFailure(runErr), err)
 	}
 	if runErr != nil {
 		return engineFailure(runErr)
@@ -307,16 +309,37 @@ func (a *app) runDestroy(cmd *cobra.Command, f *runFlags) error {
 	opts.DryRun = false
 	opts.Events = a.printer(out, f)
 	opts.Stop = a.stop
+	journal := st.journal()
+	opts.Journal = journal
 	start := time.Now()
 	res, runErr := engine.Destroy(a.ctx, opts)
 	st.host.Close()
-	if res != nil && res.Snapshot != nil {
-		if err := st.saveState(a.ctx, res.Snapshot, updateInfo("destroy", f.message, start, runErr, res)); err != nil {
-			return errors.Join(engineFailure(runErr), err)
-		}
+	if err := a.finishRun(st, journal, res, updateInfo("destroy", f.message, start, runErr, res)); err != nil {
+		return errors.Join(engineFailure(runErr), err)
 	}
 	if runErr != nil {
 		return engineFailure(runErr)
+	}
+	return nil
+}
+
+// finishRun makes the run's outcome the stack's new state: the journal is flushed, then the snapshot written
+// (which retires the journal). Even a failed run is saved: its snapshot holds everything that completed. When the
+// snapshot cannot be written the journal still holds the run, and the next command replays it.
+func (a *app) finishRun(st *stack, journal *state.JournalWriter, res *engine.Result, info backend.UpdateInfo) error {
+	jerr := journal.Flush()
+	if res == nil || res.Snapshot == nil {
+		return jerr
+	}
+	if len(res.Snapshot.Resources) == 0 && st.version == 0 && journal.BytesWritten() == 0 && res.Changes[events.OpCreate] == 0 {
+		// Nothing ever happened to this stack (a run that failed before its first step): keep it empty.
+		return jerr
+	}
+	// Saving must not be cut short by an interrupt: it is what makes the run's work tracked.
+	ctx := context.Background()
+	info.Bytes = journal.BytesWritten()
+	if err := st.saveState(ctx, res.Snapshot, info); err != nil {
+		return errors.Join(jerr, err)
 	}
 	return nil
 }

@@ -145,6 +145,9 @@ type stack struct {
 	// held is the stack's lock while this command holds it; version is the version of the loaded state.
 	held    backend.Lock
 	version int64
+	// pending are the operations the journal of version left unfinished; lastSeq is its last record.
+	pending []state.PendingOp
+	lastSeq int64
 }
 
 func (w *workspace) ref(stack string) backend.StackRef {
@@ -237,9 +240,40 @@ func (s *stack) loadState(ctx context.Context) (*state.Snapshot, error) {
 		return nil, err
 	}
 	s.version = version
-	if data == nil {
-		return nil, nil
+	journal, err := s.ws.store.ReadJournal(ctx, s.ref, version)
+	if err != nil {
+		return nil, fmt.Errorf("read the journal of stack %s: %w", s.name, err)
 	}
+	var base *state.Snapshot
+	if data == nil {
+		base = &state.Snapshot{Project: s.ws.proj.Name, Stack: s.name}
+	} else if base, err = s.decodeState(data); err != nil {
+		return nil, err
+	}
+	if len(journal) == 0 {
+		s.pending, s.lastSeq = nil, 0
+		if data == nil {
+			return nil, nil
+		}
+		return base, nil
+	}
+	// An earlier run stopped before it wrote its snapshot: what it did is in the journal.
+	records, err := s.codec().UnmarshalJournal(journal)
+	if err != nil {
+		return nil, fmt.Errorf("the journal of stack %s in %s cannot be read: %w; the last complete state is version %d: "+
+			"to continue from it, run `infra stack restore --version %d` (what the interrupted run did will then be untracked)",
+			s.name, s.ws.store.URL(), err, version, version)
+	}
+	snap, pending := state.Replay(base, records)
+	if err := snap.Verify(); err != nil {
+		return nil, fmt.Errorf("replaying the journal of stack %s gives an inconsistent state: %w", s.name, err)
+	}
+	s.pending, s.lastSeq = pending, state.LastSeq(records)
+	return snap, nil
+}
+
+// decodeState decodes and verifies a snapshot of this stack.
+func (s *stack) decodeState(data []byte) (*state.Snapshot, error) {
 	snap, err := s.codec().Unmarshal(data)
 	if err != nil {
 		how := "find the last good version with `infra stack history` and restore it with `infra stack restore --version N`"
@@ -254,6 +288,14 @@ func (s *stack) loadState(ctx context.Context) (*state.Snapshot, error) {
 	return snap, nil
 }
 
+// journal returns a writer that appends to the journal of the loaded version under the held lock.
+func (s *stack) journal() *state.JournalWriter {
+	ref, fence, base, store := s.ref, s.held.Token(), s.version, s.ws.store
+	return state.NewJournalWriter(s.codec(), s.lastSeq, func(ctx context.Context, batch []byte) error {
+		return store.AppendJournal(ctx, ref, fence, base, batch)
+	})
+}
+
 // saveState writes snap as the stack's next version. The stack must be locked and its state loaded.
 func (s *stack) saveState(ctx context.Context, snap *state.Snapshot, info backend.UpdateInfo) error {
 	if s.held == nil {
@@ -266,7 +308,7 @@ func (s *stack) saveState(ctx context.Context, snap *state.Snapshot, info backen
 		return fmt.Errorf("encode the state of stack %s: %w", s.name, err)
 	}
 	info.Version = snap.Serial
-	info.Bytes = int64(len(data))
+	info.Bytes += int64(len(data))
 	holder := backend.CurrentHolder("")
 	info.User, info.Host = holder.User, holder.Host
 	if err := s.ws.store.WriteState(ctx, s.ref, s.held.Token(), data, info); err != nil {
@@ -351,6 +393,7 @@ func (s *stack) engineOptions(a *app, parallel int) (engine.Options, error) {
 		ConfigFile: filepath.Base(s.cfg.Path()),
 		Host:       s.host,
 		HashKey:    s.secrets.DeriveKey("infra inputs hash v1"),
+		Pending:    s.pending,
 	}, nil
 }
 

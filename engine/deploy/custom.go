@@ -250,11 +250,18 @@ func (s *stepper) create(op events.Op, checked resource.PropertyMap) (*Result, e
 		return &Result{URN: s.urn, Outputs: outs}, nil
 	}
 	t := s.timeout(func(t *state.Timeouts) float64 { return t.Create }, s.d.timeouts.Create)
+	token := newID()
+	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: state.StepCreate, URN: s.urn, Type: s.reg.Type, Provider: s.ref, Token: token})
+	if err != nil {
+		return nil, s.failed(op, err)
+	}
 	ctx, cancel := s.opContext(t)
-	id, outs, initErrs, err := s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, newID())
+	id, outs, initErrs, err := s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, token)
 	cancel()
 	if err != nil && id == "" {
-		return nil, s.failed(op, s.timedOut(err, "creating it", t))
+		err = s.timedOut(err, "creating it", t)
+		s.d.end(opID, state.KindFailure, state.StepCreate, s.urn, "", nil, err)
+		return nil, s.failed(op, err)
 	}
 	outs = carrySecrets(checked, outs)
 	r := s.newState(id, checked, outs)
@@ -262,9 +269,12 @@ func (s *stepper) create(op events.Op, checked resource.PropertyMap) (*Result, e
 		// The object exists but is not ready: track it so the next update retries rather than duplicates it.
 		r.InitErrors = initErrs
 		s.d.record(r)
-		return nil, s.failed(op, fmt.Errorf("%s was created (ID %s) but is not ready: %s; the next `infra up` will try again",
-			s.describe(), id, strings.Join(initErrs, "; ")))
+		err := fmt.Errorf("%s was created (ID %s) but is not ready: %s; the next `infra up` will try again",
+			s.describe(), id, strings.Join(initErrs, "; "))
+		s.d.end(opID, state.KindFailure, state.StepCreate, s.urn, id, r, err)
+		return nil, s.failed(op, err)
 	}
+	s.d.end(opID, state.KindSuccess, state.StepCreate, s.urn, id, r, nil)
 	s.d.record(r)
 	s.done(outs)
 	return &Result{URN: s.urn, ID: id, Outputs: outs}, nil
@@ -280,19 +290,28 @@ func (s *stepper) update(checked resource.PropertyMap) (*Result, error) {
 		return &Result{URN: s.urn, ID: old.ID, Outputs: outs}, nil
 	}
 	t := s.timeout(func(t *state.Timeouts) float64 { return t.Update }, s.d.timeouts.Update)
+	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: state.StepUpdate, URN: s.urn, ID: old.ID})
+	if err != nil {
+		return nil, s.failed(events.OpUpdate, err)
+	}
 	ctx, cancel := s.opContext(t)
 	outs, initErrs, err := s.inst.prov.Update(ctx, s.urn, s.reg.Type, old.ID, old.Inputs, old.Outputs, checked, t, s.reg.IgnoreChanges)
 	cancel()
 	if err != nil {
-		return nil, s.failed(events.OpUpdate, s.timedOut(err, "updating it", t))
+		err = s.timedOut(err, "updating it", t)
+		s.d.end(opID, state.KindFailure, state.StepUpdate, s.urn, old.ID, nil, err)
+		return nil, s.failed(events.OpUpdate, err)
 	}
 	outs = carrySecrets(checked, outs)
 	r := s.newState(old.ID, checked, outs)
 	if len(initErrs) > 0 {
 		r.InitErrors = initErrs
 		s.d.record(r)
-		return nil, s.failed(events.OpUpdate, fmt.Errorf("%s was updated but is not ready: %s", s.describe(), strings.Join(initErrs, "; ")))
+		err := fmt.Errorf("%s was updated but is not ready: %s", s.describe(), strings.Join(initErrs, "; "))
+		s.d.end(opID, state.KindFailure, state.StepUpdate, s.urn, old.ID, r, err)
+		return nil, s.failed(events.OpUpdate, err)
 	}
+	s.d.end(opID, state.KindSuccess, state.StepUpdate, s.urn, old.ID, r, nil)
 	s.d.record(r)
 	s.done(outs)
 	return &Result{URN: s.urn, ID: old.ID, Outputs: outs}, nil
@@ -327,20 +346,35 @@ func (s *stepper) replace(checked resource.PropertyMap, replaces []string, delet
 		s.d.mu.Unlock()
 	}
 	t := s.timeout(func(t *state.Timeouts) float64 { return t.Create }, s.d.timeouts.Create)
+	// After a delete-first, the URN has no live object any more: the new one is a plain create.
+	step := state.StepReplace
+	if deleteFirst {
+		step = state.StepCreate
+	}
+	token := newID()
+	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: step, URN: s.urn, Type: s.reg.Type, Provider: s.ref, Token: token})
+	if err != nil {
+		return nil, s.failed(events.OpReplace, err)
+	}
 	ctx, cancel := s.opContext(t)
-	id, outs, initErrs, err := s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, newID())
+	id, outs, initErrs, err := s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, token)
 	cancel()
 	if err != nil && id == "" {
-		return nil, s.failed(events.OpReplace, s.timedOut(err, "creating its replacement", t))
+		err = s.timedOut(err, "creating its replacement", t)
+		s.d.end(opID, state.KindFailure, step, s.urn, "", nil, err)
+		return nil, s.failed(events.OpReplace, err)
 	}
 	outs = carrySecrets(checked, outs)
 	r := s.newState(id, checked, outs)
-	s.d.record(r)
 	if len(initErrs) > 0 {
 		r.InitErrors = initErrs
-		return nil, s.failed(events.OpReplace, fmt.Errorf("%s: the replacement was created (ID %s) but is not ready: %s",
-			s.describe(), id, strings.Join(initErrs, "; ")))
+		s.d.record(r)
+		err := fmt.Errorf("%s: the replacement was created (ID %s) but is not ready: %s", s.describe(), id, strings.Join(initErrs, "; "))
+		s.d.end(opID, state.KindFailure, step, s.urn, id, r, err)
+		return nil, s.failed(events.OpReplace, err)
 	}
+	s.d.end(opID, state.KindSuccess, step, s.urn, id, r, nil)
+	s.d.record(r)
 	s.done(outs)
 	return &Result{URN: s.urn, ID: id, Outputs: outs}, nil
 }
@@ -373,7 +407,9 @@ func (s *stepper) importStep(checked resource.PropertyMap) (*Result, error) {
 			s.describe(), s.reg.ImportID, strings.Join(lines, "\n    ")))
 	}
 	outs := carrySecrets(checked, res.Outputs)
-	s.d.record(s.newState(res.ID, checked, outs))
+	r := s.newState(res.ID, checked, outs)
+	s.d.end("", state.KindSuccess, state.StepChange, s.urn, res.ID, r, nil)
+	s.d.record(r)
 	s.done(outs)
 	return &Result{URN: s.urn, ID: res.ID, Outputs: outs}, nil
 }

@@ -17,7 +17,16 @@ import (
 // deleteObject deletes one old object through its provider (or only forgets it when it is retained, a
 // component, or a provider instance) and marks it deleted.
 func (d *Deployment) deleteObject(ctx context.Context, r *state.Resource) error {
+	step := state.StepDelete
+	if r.Delete || isReplaced(d, r) {
+		step = state.StepDeleteReplaced
+	}
+	opID := ""
 	if r.Custom && !r.RetainOnDelete && !resource.IsProviderType(r.Type) && !d.opts.DryRun {
+		var err error
+		if opID, err = d.begin(ctx, state.JournalRecord{Step: step, URN: r.URN, ID: r.ID}); err != nil {
+			return err
+		}
 		inst, err := d.providers.fromOld(ctx, r.Provider)
 		if err != nil {
 			return fmt.Errorf("delete %s: %w", r.URN, err)
@@ -31,11 +40,15 @@ func (d *Deployment) deleteObject(ctx context.Context, r *state.Resource) error 
 		cancel()
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "in time") {
-				return fmt.Errorf("delete %s: the provider did not finish within %s; raise the limit with the CustomTimeouts option: %w", r.URN, t, err)
+				err = fmt.Errorf("delete %s: the provider did not finish within %s; raise the limit with the CustomTimeouts option: %w", r.URN, t, err)
+			} else {
+				err = fmt.Errorf("delete %s: %w", r.URN, err)
 			}
-			return fmt.Errorf("delete %s: %w", r.URN, err)
+			d.end(opID, state.KindFailure, step, r.URN, r.ID, nil, err)
+			return err
 		}
 	}
+	d.end(opID, state.KindSuccess, step, r.URN, r.ID, nil, nil)
 	d.mu.Lock()
 	d.deleted[r] = true
 	d.accounted[r] = true

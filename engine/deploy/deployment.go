@@ -61,8 +61,45 @@ type Options struct {
 	Events events.Sink
 	// Timeouts are the default operation timeouts; zero fields get built-in defaults.
 	Timeouts Timeouts
-	// Targets, when set, restricts deletes to these URNs (used by destroy --target later).
+	// Journal, when set, records every step durably: the intent before a provider is asked to change
+	// anything, the result after. Previews have none.
+	Journal Journal
+	// Now is the clock (tests replace it).
 	Now func() time.Time
+}
+
+// Journal is where a deployment records its steps; *state.JournalWriter implements it.
+type Journal interface {
+	// Write appends a record; with wait it returns once the record is durable.
+	Write(ctx context.Context, rec state.JournalRecord, wait bool) error
+}
+
+// begin records the intent of a provider call and returns the operation's ID; the record is durable before it
+// returns, so a crash during the call leaves a pending operation the next run resolves.
+func (d *Deployment) begin(ctx context.Context, rec state.JournalRecord) (string, error) {
+	if d.opts.Journal == nil || d.opts.DryRun {
+		return "", nil
+	}
+	rec.Op, rec.Kind = newID(), state.KindBegin
+	if err := d.opts.Journal.Write(ctx, rec, true); err != nil {
+		return "", fmt.Errorf("record the intent to %s %s: %w", rec.Step, rec.URN, err)
+	}
+	return rec.Op, nil
+}
+
+// end records the result of a step (or a state change without a provider call when op is ""). It does not wait:
+// a result lost in a crash shows up as a pending operation, which the next run resolves.
+func (d *Deployment) end(op, kind, step string, urn resource.URN, id string, r *state.Resource, failure error) {
+	if d.opts.Journal == nil || d.opts.DryRun {
+		return
+	}
+	rec := state.JournalRecord{Op: op, Kind: kind, Step: step, URN: urn, ID: id, Resource: r}
+	if failure != nil {
+		rec.Error = failure.Error()
+	}
+	if err := d.opts.Journal.Write(context.Background(), rec, false); err != nil {
+		d.fail(err)
+	}
 }
 
 // Timeouts are default operation timeouts.
@@ -528,6 +565,7 @@ func (d *Deployment) registerComponent(urn resource.URN, reg *Registration, old 
 	step := &events.Step{URN: urn, Type: reg.Type, Op: op, Parent: reg.Parent, DryRun: d.opts.DryRun, Logical: true}
 	if op != events.OpSame {
 		d.emit(events.Event{Kind: events.KindStepStart, Step: step})
+		d.end("", state.KindSuccess, state.StepChange, urn, "", r, nil)
 	}
 	d.record(r)
 	d.emit(events.Event{Kind: events.KindStepDone, Step: step})

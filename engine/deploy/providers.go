@@ -201,6 +201,11 @@ func (d *Deployment) registerProvider(ctx context.Context, urn resource.URN, reg
 	}
 	if op != events.OpSame {
 		d.emit(events.Event{Kind: events.KindStepStart, Step: step})
+		journalStep := state.StepChange
+		if op == events.OpReplace {
+			journalStep = state.StepChangeReplace
+		}
+		d.end("", state.KindSuccess, journalStep, urn, "", r, nil)
 	}
 	d.record(r)
 	d.emit(events.Event{Kind: events.KindStepDone, Step: step})

@@ -198,6 +198,29 @@ func (p *Provider) Read(ctx context.Context, urn resource.URN, typ, id string, i
 	return r, err
 }
 
+// ErrLookupUnsupported is returned by Lookup when the provider cannot look objects up by idempotency token.
+var ErrLookupUnsupported = errors.New("the provider cannot look up objects by idempotency token")
+
+// Lookup finds the object a create with the given idempotency token made; an empty ID means it made nothing.
+func (p *Provider) Lookup(ctx context.Context, urn resource.URN, typ, token string, inputs resource.PropertyMap) (ReadResult, error) {
+	resp, err := p.rpc.Lookup(ctx, &pb.LookupRequest{Urn: string(urn), Type: typ, IdempotencyToken: token, Inputs: propertypb.FromMap(inputs)})
+	if status.Code(err) == codes.Unimplemented {
+		return ReadResult{}, fmt.Errorf("provider %s: %w", p.pkg, ErrLookupUnsupported)
+	}
+	if err != nil {
+		return ReadResult{}, p.wrap("looking up", urn, err)
+	}
+	r := ReadResult{ID: resp.GetId()}
+	if r.ID == "" {
+		return r, nil
+	}
+	if r.Inputs, err = toMap(resp.GetInputs()); err != nil {
+		return ReadResult{}, err
+	}
+	r.Outputs, err = toMap(resp.GetProperties())
+	return r, err
+}
+
 // Update changes an object in place.
 func (p *Provider) Update(ctx context.Context, urn resource.URN, typ, id string, oldIn, olds, news resource.PropertyMap, timeout time.Duration, ignore []string) (resource.PropertyMap, []string, error) {
 	resp, err := p.rpc.Update(ctx, &pb.UpdateRequest{Urn: string(urn), Type: typ, Id: id, OldInputs: propertypb.FromMap(oldIn),

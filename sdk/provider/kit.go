@@ -173,6 +173,21 @@ type Reader[I, O any] interface {
 	Read(ctx context.Context, req ReadRequest[I, O]) (ReadResponse[I, O], error)
 }
 
+// LookupRequest asks for the object a create made, found by the create's idempotency token.
+type LookupRequest[I any] struct {
+	URN              resource.URN
+	IdempotencyToken string
+	Inputs           I
+}
+
+// Looker is implemented by resources whose creates can be found again after a crash cut off the answer: by the
+// idempotency token the create attached to the object (a client token, a tag). Returning an empty ID says the
+// create made nothing. Resources without external objects (nothing to find, nothing duplicated) should
+// implement it and return an empty ID. Without it, the engine cannot tell and asks the user.
+type Looker[I, O any] interface {
+	Lookup(ctx context.Context, req LookupRequest[I]) (ReadResponse[I, O], error)
+}
+
 // Updater is implemented by resources that can change in place; without it every change replaces.
 type Updater[I, O any] interface {
 	Update(ctx context.Context, req UpdateRequest[I, O]) (UpdateResponse[O], error)
@@ -221,6 +236,7 @@ type resourceOps struct {
 	diff            func(ctx context.Context, urn resource.URN, id string, oldIn, oldOut, news resource.PropertyMap, props map[string]Property) (DiffResponse, bool, error)
 	create          func(ctx context.Context, urn resource.URN, in resource.PropertyMap, timeout time.Duration, token string) (string, resource.PropertyMap, error)
 	read            func(ctx context.Context, urn resource.URN, id string, in, out resource.PropertyMap) (string, resource.PropertyMap, resource.PropertyMap, error)
+	lookup          func(ctx context.Context, urn resource.URN, token string, in resource.PropertyMap) (string, resource.PropertyMap, resource.PropertyMap, error)
 	update          func(ctx context.Context, urn resource.URN, id string, oldIn, oldOut, news resource.PropertyMap, timeout time.Duration) (resource.PropertyMap, error)
 	delete          func(ctx context.Context, urn resource.URN, id string, in, out resource.PropertyMap, timeout time.Duration) error
 	canUpdate       bool
@@ -384,6 +400,27 @@ func (r *resourceType[I, O]) ops() resourceOps {
 				return "", nil, nil, fmt.Errorf("encode outputs: %w", err)
 			}
 			return resp.ID, restoreSecrets(inM, ins), restoreSecrets(outM, outs), nil
+		}
+	}
+	if lk, ok := r.impl.(Looker[I, O]); ok {
+		ops.lookup = func(ctx context.Context, urn resource.URN, token string, inM resource.PropertyMap) (string, resource.PropertyMap, resource.PropertyMap, error) {
+			in, err := decodeInputs[I](inM, "inputs")
+			if err != nil {
+				return "", nil, nil, err
+			}
+			resp, err := lk.Lookup(ctx, LookupRequest[I]{URN: urn, IdempotencyToken: token, Inputs: in})
+			if err != nil || resp.ID == "" {
+				return "", nil, nil, err
+			}
+			ins, err := resource.MapFromGo(resp.Inputs)
+			if err != nil {
+				return "", nil, nil, fmt.Errorf("encode inputs: %w", err)
+			}
+			outs, err := resource.MapFromGo(resp.Outputs)
+			if err != nil {
+				return "", nil, nil, fmt.Errorf("encode outputs: %w", err)
+			}
+			return resp.ID, restoreSecrets(inM, ins), restoreSecrets(inM, outs), nil
 		}
 	}
 	if u, ok := r.impl.(Updater[I, O]); ok {

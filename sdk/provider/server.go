@@ -308,6 +308,31 @@ func (s *Server) Read(ctx context.Context, req *pb.ReadRequest) (*pb.ReadRespons
 	return &pb.ReadResponse{Id: id, Inputs: propertypb.FromMap(ins), Properties: propertypb.FromMap(s.markSecrets(req.GetType(), ins, outs))}, nil
 }
 
+// Lookup implements the provider protocol.
+func (s *Server) Lookup(ctx context.Context, req *pb.LookupRequest) (*pb.ReadResponse, error) {
+	ops, err := s.lookup(req.GetType())
+	if err != nil {
+		return nil, err
+	}
+	if ops.lookup == nil {
+		return nil, status.Errorf(codes.Unimplemented, "resource type %s cannot look up objects by idempotency token", req.GetType())
+	}
+	in, err := toMap(req.GetInputs(), "inputs")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel, _ := s.opContext(ctx, 0)
+	defer cancel()
+	id, ins, outs, err := ops.lookup(ctx, resource.URN(req.GetUrn()), req.GetIdempotencyToken(), in)
+	if err != nil {
+		return nil, opError(err)
+	}
+	if id == "" {
+		return &pb.ReadResponse{}, nil
+	}
+	return &pb.ReadResponse{Id: id, Inputs: propertypb.FromMap(ins), Properties: propertypb.FromMap(s.markSecrets(req.GetType(), ins, outs))}, nil
+}
+
 // Update implements the provider protocol.
 func (s *Server) Update(ctx context.Context, req *pb.UpdateRequest) (*pb.UpdateResponse, error) {
 	ops, err := s.lookup(req.GetType())

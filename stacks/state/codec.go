@@ -316,27 +316,12 @@ func (c Codec) Unmarshal(data []byte) (*Snapshot, error) {
 	}
 	s.Resources = make([]*Resource, 0, len(h.Resources))
 	for i, fr := range h.Resources {
-		r := &Resource{
-			URN: resource.URN(fr.URN), Type: fr.Type, Custom: fr.Custom, ID: fr.ID,
-			Provider: resource.ProviderRef(fr.Provider), Parent: resource.URN(fr.Parent),
-			Protect: fr.Protect, RetainOnDelete: fr.RetainOnDelete, DeleteBeforeReplace: fr.DeleteBeforeReplace,
-			InputsHash: fr.InputsHash, InitErrors: fr.InitErrors, Timeouts: fr.Timeouts, Delete: fr.Delete,
-		}
-		if !r.URN.IsValid() {
+		if !resource.URN(fr.URN).IsValid() {
 			return nil, fmt.Errorf("decode snapshot: resource #%d has an invalid URN %q", i, fr.URN)
 		}
-		if len(fr.Inputs) > 0 {
-			if r.Inputs, err = c.codec(fr.URN, "inputs").UnmarshalMap(fr.Inputs); err != nil {
-				return nil, fmt.Errorf("decode inputs of %s: %w", fr.URN, err)
-			}
-		}
-		if len(fr.Outputs) > 0 {
-			if r.Outputs, err = c.codec(fr.URN, "outputs").UnmarshalMap(fr.Outputs); err != nil {
-				return nil, fmt.Errorf("decode outputs of %s: %w", fr.URN, err)
-			}
-		}
-		for _, d := range fr.Dependencies {
-			r.Dependencies = append(r.Dependencies, resource.URN(d))
+		r, err := c.decodeResource(fr)
+		if err != nil {
+			return nil, err
 		}
 		s.Resources = append(s.Resources, r)
 	}
@@ -344,6 +329,34 @@ func (c Codec) Unmarshal(data []byte) (*Snapshot, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// decodeResource turns one decoded resource entry into a Resource, decrypting its secrets.
+func (c Codec) decodeResource(fr fileResource) (*Resource, error) {
+	r := &Resource{
+		URN: resource.URN(fr.URN), Type: fr.Type, Custom: fr.Custom, ID: fr.ID,
+		Provider: resource.ProviderRef(fr.Provider), Parent: resource.URN(fr.Parent),
+		Protect: fr.Protect, RetainOnDelete: fr.RetainOnDelete, DeleteBeforeReplace: fr.DeleteBeforeReplace,
+		InputsHash: fr.InputsHash, InitErrors: fr.InitErrors, Timeouts: fr.Timeouts, Delete: fr.Delete,
+	}
+	if !r.URN.IsValid() {
+		return nil, fmt.Errorf("invalid URN %q", fr.URN)
+	}
+	var err error
+	if len(fr.Inputs) > 0 {
+		if r.Inputs, err = c.codec(fr.URN, "inputs").UnmarshalMap(fr.Inputs); err != nil {
+			return nil, fmt.Errorf("decode inputs of %s: %w", fr.URN, err)
+		}
+	}
+	if len(fr.Outputs) > 0 {
+		if r.Outputs, err = c.codec(fr.URN, "outputs").UnmarshalMap(fr.Outputs); err != nil {
+			return nil, fmt.Errorf("decode outputs of %s: %w", fr.URN, err)
+		}
+	}
+	for _, d := range fr.Dependencies {
+		r.Dependencies = append(r.Dependencies, resource.URN(d))
+	}
+	return r, nil
 }
 
 func (c Codec) verifyMAC(data []byte) error {

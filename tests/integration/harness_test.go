@@ -617,7 +617,9 @@ func (p *project) worldObjects() map[string]string {
 		if err != nil {
 			p.t.Fatal(err)
 		}
-		out[e.Name()] = string(b)
+		// The provider writes the object's URN and the create's idempotency token, a line each.
+		urn, _, _ := strings.Cut(string(b), "\n")
+		out[e.Name()] = urn
 	}
 	return out
 }

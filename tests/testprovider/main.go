@@ -77,7 +77,7 @@ func (t *thing) Create(ctx context.Context, req provider.CreateRequest[ThingArgs
 	_, _ = rand.Read(b[:])
 	id := "thing-" + hex.EncodeToString(b[:])
 	if t.world != "" {
-		if err := os.WriteFile(filepath.Join(t.world, id), []byte(req.URN), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(t.world, id), []byte(string(req.URN)+"\n"+req.IdempotencyToken+"\n"), 0o644); err != nil {
 			return provider.CreateResponse[ThingState]{}, err
 		}
 	}
@@ -119,6 +119,31 @@ func (t *thing) Read(ctx context.Context, req provider.ReadRequest[ThingArgs, Th
 		return provider.ReadResponse[ThingArgs, ThingState]{ID: req.ID, Inputs: ThingArgs{}, Outputs: ThingState{Generation: 1}}, nil
 	}
 	return provider.ReadResponse[ThingArgs, ThingState]{ID: req.ID, Inputs: req.Inputs, Outputs: req.Outputs}, nil
+}
+
+// Lookup finds an object by the idempotency token its create was given: a create cut off by a crash is found
+// again instead of being made twice.
+func (t *thing) Lookup(ctx context.Context, req provider.LookupRequest[ThingArgs]) (provider.ReadResponse[ThingArgs, ThingState], error) {
+	t.log("lookup", string(req.URN))
+	if t.world == "" {
+		return provider.ReadResponse[ThingArgs, ThingState]{}, errors.New("no world directory to look in")
+	}
+	entries, err := os.ReadDir(t.world)
+	if err != nil {
+		return provider.ReadResponse[ThingArgs, ThingState]{}, err
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(t.world, e.Name()))
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(string(b), "\n")
+		if len(lines) >= 2 && lines[0] == string(req.URN) && lines[1] == req.IdempotencyToken {
+			return provider.ReadResponse[ThingArgs, ThingState]{ID: e.Name(), Inputs: req.Inputs,
+				Outputs: ThingState{ThingArgs: req.Inputs, Generation: 1, Echo: req.Inputs.Value}}, nil
+		}
+	}
+	return provider.ReadResponse[ThingArgs, ThingState]{}, nil
 }
 
 func (t *thing) Check(ctx context.Context, req provider.CheckRequest[ThingArgs]) (ThingArgs, []provider.CheckFailure, error) {

@@ -63,3 +63,9 @@ func (dataResource) Create(_ context.Context, req provider.CreateRequest[Args]) 
 func (dataResource) Update(_ context.Context, req provider.UpdateRequest[Args, Args]) (provider.UpdateResponse[Args], error) {
 	return provider.UpdateResponse[Args]{Outputs: req.Inputs}, nil
 }
+
+// Lookup reports that a create cut off by a crash made nothing to find: a Data resource exists only in state, so
+// creating it again duplicates nothing.
+func (dataResource) Lookup(context.Context, provider.LookupRequest[Args]) (provider.ReadResponse[Args, Args], error) {
+	return provider.ReadResponse[Args, Args]{}, nil
+}

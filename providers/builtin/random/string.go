@@ -110,3 +110,13 @@ func importedArgs(value, token string) (StringArgs, error) {
 	}
 	return a, nil
 }
+
+// Lookup reports that a create cut off by a crash made nothing to find: a random value exists only in state.
+func (stringResource) Lookup(context.Context, provider.LookupRequest[StringArgs]) (provider.ReadResponse[StringArgs, StringState], error) {
+	return provider.ReadResponse[StringArgs, StringState]{}, nil
+}
+
+// Lookup reports that a create cut off by a crash made nothing to find: a password exists only in state.
+func (passwordResource) Lookup(context.Context, provider.LookupRequest[StringArgs]) (provider.ReadResponse[StringArgs, PasswordState], error) {
+	return provider.ReadResponse[StringArgs, PasswordState]{}, nil
+}

@@ -1077,6 +1077,74 @@ func (x *ReadResponse) GetInputs() *propertypb.Map {
 	return nil
 }
 
+type LookupRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Urn              string                 `protobuf:"bytes,1,opt,name=urn,proto3" json:"urn,omitempty"`
+	Type             string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	IdempotencyToken string                 `protobuf:"bytes,3,opt,name=idempotency_token,json=idempotencyToken,proto3" json:"idempotency_token,omitempty"`
+	Inputs           *propertypb.Map        `protobuf:"bytes,4,opt,name=inputs,proto3" json:"inputs,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *LookupRequest) Reset() {
+	*x = LookupRequest{}
+	mi := &file_provider_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LookupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LookupRequest) ProtoMessage() {}
+
+func (x *LookupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LookupRequest.ProtoReflect.Descriptor instead.
+func (*LookupRequest) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *LookupRequest) GetUrn() string {
+	if x != nil {
+		return x.Urn
+	}
+	return ""
+}
+
+func (x *LookupRequest) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *LookupRequest) GetIdempotencyToken() string {
+	if x != nil {
+		return x.IdempotencyToken
+	}
+	return ""
+}
+
+func (x *LookupRequest) GetInputs() *propertypb.Map {
+	if x != nil {
+		return x.Inputs
+	}
+	return nil
+}
+
 type UpdateRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Urn           string                 `protobuf:"bytes,1,opt,name=urn,proto3" json:"urn,omitempty"`
@@ -1093,7 +1161,7 @@ type UpdateRequest struct {
 
 func (x *UpdateRequest) Reset() {
 	*x = UpdateRequest{}
-	mi := &file_provider_proto_msgTypes[16]
+	mi := &file_provider_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1105,7 +1173,7 @@ func (x *UpdateRequest) String() string {
 func (*UpdateRequest) ProtoMessage() {}
 
 func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[16]
+	mi := &file_provider_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1118,7 +1186,7 @@ func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{16}
+	return file_provider_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *UpdateRequest) GetUrn() string {
@@ -1187,7 +1255,7 @@ type UpdateResponse struct {
 
 func (x *UpdateResponse) Reset() {
 	*x = UpdateResponse{}
-	mi := &file_provider_proto_msgTypes[17]
+	mi := &file_provider_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1199,7 +1267,7 @@ func (x *UpdateResponse) String() string {
 func (*UpdateResponse) ProtoMessage() {}
 
 func (x *UpdateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[17]
+	mi := &file_provider_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1212,7 +1280,7 @@ func (x *UpdateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{17}
+	return file_provider_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *UpdateResponse) GetProperties() *propertypb.Map {
@@ -1243,7 +1311,7 @@ type DeleteRequest struct {
 
 func (x *DeleteRequest) Reset() {
 	*x = DeleteRequest{}
-	mi := &file_provider_proto_msgTypes[18]
+	mi := &file_provider_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1255,7 +1323,7 @@ func (x *DeleteRequest) String() string {
 func (*DeleteRequest) ProtoMessage() {}
 
 func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[18]
+	mi := &file_provider_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1268,7 +1336,7 @@ func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteRequest.ProtoReflect.Descriptor instead.
 func (*DeleteRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{18}
+	return file_provider_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DeleteRequest) GetUrn() string {
@@ -1321,7 +1389,7 @@ type DeleteResponse struct {
 
 func (x *DeleteResponse) Reset() {
 	*x = DeleteResponse{}
-	mi := &file_provider_proto_msgTypes[19]
+	mi := &file_provider_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1333,7 +1401,7 @@ func (x *DeleteResponse) String() string {
 func (*DeleteResponse) ProtoMessage() {}
 
 func (x *DeleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[19]
+	mi := &file_provider_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1346,7 +1414,7 @@ func (x *DeleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteResponse.ProtoReflect.Descriptor instead.
 func (*DeleteResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{19}
+	return file_provider_proto_rawDescGZIP(), []int{20}
 }
 
 type InvokeRequest struct {
@@ -1359,7 +1427,7 @@ type InvokeRequest struct {
 
 func (x *InvokeRequest) Reset() {
 	*x = InvokeRequest{}
-	mi := &file_provider_proto_msgTypes[20]
+	mi := &file_provider_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1371,7 +1439,7 @@ func (x *InvokeRequest) String() string {
 func (*InvokeRequest) ProtoMessage() {}
 
 func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[20]
+	mi := &file_provider_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1384,7 +1452,7 @@ func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeRequest.ProtoReflect.Descriptor instead.
 func (*InvokeRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{20}
+	return file_provider_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *InvokeRequest) GetToken() string {
@@ -1411,7 +1479,7 @@ type InvokeResponse struct {
 
 func (x *InvokeResponse) Reset() {
 	*x = InvokeResponse{}
-	mi := &file_provider_proto_msgTypes[21]
+	mi := &file_provider_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1423,7 +1491,7 @@ func (x *InvokeResponse) String() string {
 func (*InvokeResponse) ProtoMessage() {}
 
 func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[21]
+	mi := &file_provider_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1436,7 +1504,7 @@ func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeResponse.ProtoReflect.Descriptor instead.
 func (*InvokeResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{21}
+	return file_provider_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *InvokeResponse) GetResult() *propertypb.Map {
@@ -1461,7 +1529,7 @@ type CancelRequest struct {
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_provider_proto_msgTypes[22]
+	mi := &file_provider_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1473,7 +1541,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[22]
+	mi := &file_provider_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1486,7 +1554,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{22}
+	return file_provider_proto_rawDescGZIP(), []int{23}
 }
 
 type CancelResponse struct {
@@ -1497,7 +1565,7 @@ type CancelResponse struct {
 
 func (x *CancelResponse) Reset() {
 	*x = CancelResponse{}
-	mi := &file_provider_proto_msgTypes[23]
+	mi := &file_provider_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1509,7 +1577,7 @@ func (x *CancelResponse) String() string {
 func (*CancelResponse) ProtoMessage() {}
 
 func (x *CancelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[23]
+	mi := &file_provider_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1522,7 +1590,7 @@ func (x *CancelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelResponse.ProtoReflect.Descriptor instead.
 func (*CancelResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{23}
+	return file_provider_proto_rawDescGZIP(), []int{24}
 }
 
 var File_provider_proto protoreflect.FileDescriptor
@@ -1619,7 +1687,12 @@ const file_provider_proto_rawDesc = "" +
 	"\n" +
 	"properties\x18\x02 \x01(\v2\x16.infra.property.v1.MapR\n" +
 	"properties\x12.\n" +
-	"\x06inputs\x18\x03 \x01(\v2\x16.infra.property.v1.MapR\x06inputs\"\x95\x02\n" +
+	"\x06inputs\x18\x03 \x01(\v2\x16.infra.property.v1.MapR\x06inputs\"\x92\x01\n" +
+	"\rLookupRequest\x12\x10\n" +
+	"\x03urn\x18\x01 \x01(\tR\x03urn\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12+\n" +
+	"\x11idempotency_token\x18\x03 \x01(\tR\x10idempotencyToken\x12.\n" +
+	"\x06inputs\x18\x04 \x01(\v2\x16.infra.property.v1.MapR\x06inputs\"\x95\x02\n" +
 	"\rUpdateRequest\x12\x10\n" +
 	"\x03urn\x18\x01 \x01(\tR\x03urn\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x0e\n" +
@@ -1653,7 +1726,7 @@ const file_provider_proto_rawDesc = "" +
 	"\x06result\x18\x01 \x01(\v2\x16.infra.property.v1.MapR\x06result\x12;\n" +
 	"\bfailures\x18\x02 \x03(\v2\x1f.infra.provider.v1.CheckFailureR\bfailures\"\x0f\n" +
 	"\rCancelRequest\"\x10\n" +
-	"\x0eCancelResponse2\xd5\a\n" +
+	"\x0eCancelResponse2\xa2\b\n" +
 	"\x10ResourceProvider\x12V\n" +
 	"\tHandshake\x12#.infra.provider.v1.HandshakeRequest\x1a$.infra.provider.v1.HandshakeResponse\x12V\n" +
 	"\tGetSchema\x12#.infra.provider.v1.GetSchemaRequest\x1a$.infra.provider.v1.GetSchemaResponse\x12P\n" +
@@ -1662,7 +1735,8 @@ const file_provider_proto_rawDesc = "" +
 	"\x05Check\x12\x1f.infra.provider.v1.CheckRequest\x1a .infra.provider.v1.CheckResponse\x12G\n" +
 	"\x04Diff\x12\x1e.infra.provider.v1.DiffRequest\x1a\x1f.infra.provider.v1.DiffResponse\x12M\n" +
 	"\x06Create\x12 .infra.provider.v1.CreateRequest\x1a!.infra.provider.v1.CreateResponse\x12G\n" +
-	"\x04Read\x12\x1e.infra.provider.v1.ReadRequest\x1a\x1f.infra.provider.v1.ReadResponse\x12M\n" +
+	"\x04Read\x12\x1e.infra.provider.v1.ReadRequest\x1a\x1f.infra.provider.v1.ReadResponse\x12K\n" +
+	"\x06Lookup\x12 .infra.provider.v1.LookupRequest\x1a\x1f.infra.provider.v1.ReadResponse\x12M\n" +
 	"\x06Update\x12 .infra.provider.v1.UpdateRequest\x1a!.infra.provider.v1.UpdateResponse\x12M\n" +
 	"\x06Delete\x12 .infra.provider.v1.DeleteRequest\x1a!.infra.provider.v1.DeleteResponse\x12M\n" +
 	"\x06Invoke\x12 .infra.provider.v1.InvokeRequest\x1a!.infra.provider.v1.InvokeResponse\x12M\n" +
@@ -1681,7 +1755,7 @@ func file_provider_proto_rawDescGZIP() []byte {
 }
 
 var file_provider_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_provider_proto_goTypes = []any{
 	(PropertyDiff_Kind)(0),    // 0: infra.provider.v1.PropertyDiff.Kind
 	(DiffResponse_Changes)(0), // 1: infra.provider.v1.DiffResponse.Changes
@@ -1701,74 +1775,78 @@ var file_provider_proto_goTypes = []any{
 	(*CreateResponse)(nil),    // 15: infra.provider.v1.CreateResponse
 	(*ReadRequest)(nil),       // 16: infra.provider.v1.ReadRequest
 	(*ReadResponse)(nil),      // 17: infra.provider.v1.ReadResponse
-	(*UpdateRequest)(nil),     // 18: infra.provider.v1.UpdateRequest
-	(*UpdateResponse)(nil),    // 19: infra.provider.v1.UpdateResponse
-	(*DeleteRequest)(nil),     // 20: infra.provider.v1.DeleteRequest
-	(*DeleteResponse)(nil),    // 21: infra.provider.v1.DeleteResponse
-	(*InvokeRequest)(nil),     // 22: infra.provider.v1.InvokeRequest
-	(*InvokeResponse)(nil),    // 23: infra.provider.v1.InvokeResponse
-	(*CancelRequest)(nil),     // 24: infra.provider.v1.CancelRequest
-	(*CancelResponse)(nil),    // 25: infra.provider.v1.CancelResponse
-	nil,                       // 26: infra.provider.v1.DiffResponse.DetailedDiffEntry
-	(*propertypb.Map)(nil),    // 27: infra.property.v1.Map
+	(*LookupRequest)(nil),     // 18: infra.provider.v1.LookupRequest
+	(*UpdateRequest)(nil),     // 19: infra.provider.v1.UpdateRequest
+	(*UpdateResponse)(nil),    // 20: infra.provider.v1.UpdateResponse
+	(*DeleteRequest)(nil),     // 21: infra.provider.v1.DeleteRequest
+	(*DeleteResponse)(nil),    // 22: infra.provider.v1.DeleteResponse
+	(*InvokeRequest)(nil),     // 23: infra.provider.v1.InvokeRequest
+	(*InvokeResponse)(nil),    // 24: infra.provider.v1.InvokeResponse
+	(*CancelRequest)(nil),     // 25: infra.provider.v1.CancelRequest
+	(*CancelResponse)(nil),    // 26: infra.provider.v1.CancelResponse
+	nil,                       // 27: infra.provider.v1.DiffResponse.DetailedDiffEntry
+	(*propertypb.Map)(nil),    // 28: infra.property.v1.Map
 }
 var file_provider_proto_depIdxs = []int32{
-	27, // 0: infra.provider.v1.CheckRequest.olds:type_name -> infra.property.v1.Map
-	27, // 1: infra.provider.v1.CheckRequest.news:type_name -> infra.property.v1.Map
-	27, // 2: infra.provider.v1.CheckResponse.inputs:type_name -> infra.property.v1.Map
+	28, // 0: infra.provider.v1.CheckRequest.olds:type_name -> infra.property.v1.Map
+	28, // 1: infra.provider.v1.CheckRequest.news:type_name -> infra.property.v1.Map
+	28, // 2: infra.provider.v1.CheckResponse.inputs:type_name -> infra.property.v1.Map
 	7,  // 3: infra.provider.v1.CheckResponse.failures:type_name -> infra.provider.v1.CheckFailure
-	27, // 4: infra.provider.v1.ConfigureRequest.config:type_name -> infra.property.v1.Map
-	27, // 5: infra.provider.v1.DiffRequest.old_inputs:type_name -> infra.property.v1.Map
-	27, // 6: infra.provider.v1.DiffRequest.old_outputs:type_name -> infra.property.v1.Map
-	27, // 7: infra.provider.v1.DiffRequest.news:type_name -> infra.property.v1.Map
+	28, // 4: infra.provider.v1.ConfigureRequest.config:type_name -> infra.property.v1.Map
+	28, // 5: infra.provider.v1.DiffRequest.old_inputs:type_name -> infra.property.v1.Map
+	28, // 6: infra.provider.v1.DiffRequest.old_outputs:type_name -> infra.property.v1.Map
+	28, // 7: infra.provider.v1.DiffRequest.news:type_name -> infra.property.v1.Map
 	0,  // 8: infra.provider.v1.PropertyDiff.kind:type_name -> infra.provider.v1.PropertyDiff.Kind
 	1,  // 9: infra.provider.v1.DiffResponse.changes:type_name -> infra.provider.v1.DiffResponse.Changes
-	26, // 10: infra.provider.v1.DiffResponse.detailed_diff:type_name -> infra.provider.v1.DiffResponse.DetailedDiffEntry
-	27, // 11: infra.provider.v1.CreateRequest.properties:type_name -> infra.property.v1.Map
-	27, // 12: infra.provider.v1.CreateResponse.properties:type_name -> infra.property.v1.Map
-	27, // 13: infra.provider.v1.ReadRequest.inputs:type_name -> infra.property.v1.Map
-	27, // 14: infra.provider.v1.ReadRequest.properties:type_name -> infra.property.v1.Map
-	27, // 15: infra.provider.v1.ReadResponse.properties:type_name -> infra.property.v1.Map
-	27, // 16: infra.provider.v1.ReadResponse.inputs:type_name -> infra.property.v1.Map
-	27, // 17: infra.provider.v1.UpdateRequest.old_inputs:type_name -> infra.property.v1.Map
-	27, // 18: infra.provider.v1.UpdateRequest.olds:type_name -> infra.property.v1.Map
-	27, // 19: infra.provider.v1.UpdateRequest.news:type_name -> infra.property.v1.Map
-	27, // 20: infra.provider.v1.UpdateResponse.properties:type_name -> infra.property.v1.Map
-	27, // 21: infra.provider.v1.DeleteRequest.inputs:type_name -> infra.property.v1.Map
-	27, // 22: infra.provider.v1.DeleteRequest.properties:type_name -> infra.property.v1.Map
-	27, // 23: infra.provider.v1.InvokeRequest.args:type_name -> infra.property.v1.Map
-	27, // 24: infra.provider.v1.InvokeResponse.result:type_name -> infra.property.v1.Map
-	7,  // 25: infra.provider.v1.InvokeResponse.failures:type_name -> infra.provider.v1.CheckFailure
-	12, // 26: infra.provider.v1.DiffResponse.DetailedDiffEntry.value:type_name -> infra.provider.v1.PropertyDiff
-	2,  // 27: infra.provider.v1.ResourceProvider.Handshake:input_type -> infra.provider.v1.HandshakeRequest
-	4,  // 28: infra.provider.v1.ResourceProvider.GetSchema:input_type -> infra.provider.v1.GetSchemaRequest
-	6,  // 29: infra.provider.v1.ResourceProvider.CheckConfig:input_type -> infra.provider.v1.CheckRequest
-	9,  // 30: infra.provider.v1.ResourceProvider.Configure:input_type -> infra.provider.v1.ConfigureRequest
-	6,  // 31: infra.provider.v1.ResourceProvider.Check:input_type -> infra.provider.v1.CheckRequest
-	11, // 32: infra.provider.v1.ResourceProvider.Diff:input_type -> infra.provider.v1.DiffRequest
-	14, // 33: infra.provider.v1.ResourceProvider.Create:input_type -> infra.provider.v1.CreateRequest
-	16, // 34: infra.provider.v1.ResourceProvider.Read:input_type -> infra.provider.v1.ReadRequest
-	18, // 35: infra.provider.v1.ResourceProvider.Update:input_type -> infra.provider.v1.UpdateRequest
-	20, // 36: infra.provider.v1.ResourceProvider.Delete:input_type -> infra.provider.v1.DeleteRequest
-	22, // 37: infra.provider.v1.ResourceProvider.Invoke:input_type -> infra.provider.v1.InvokeRequest
-	24, // 38: infra.provider.v1.ResourceProvider.Cancel:input_type -> infra.provider.v1.CancelRequest
-	3,  // 39: infra.provider.v1.ResourceProvider.Handshake:output_type -> infra.provider.v1.HandshakeResponse
-	5,  // 40: infra.provider.v1.ResourceProvider.GetSchema:output_type -> infra.provider.v1.GetSchemaResponse
-	8,  // 41: infra.provider.v1.ResourceProvider.CheckConfig:output_type -> infra.provider.v1.CheckResponse
-	10, // 42: infra.provider.v1.ResourceProvider.Configure:output_type -> infra.provider.v1.ConfigureResponse
-	8,  // 43: infra.provider.v1.ResourceProvider.Check:output_type -> infra.provider.v1.CheckResponse
-	13, // 44: infra.provider.v1.ResourceProvider.Diff:output_type -> infra.provider.v1.DiffResponse
-	15, // 45: infra.provider.v1.ResourceProvider.Create:output_type -> infra.provider.v1.CreateResponse
-	17, // 46: infra.provider.v1.ResourceProvider.Read:output_type -> infra.provider.v1.ReadResponse
-	19, // 47: infra.provider.v1.ResourceProvider.Update:output_type -> infra.provider.v1.UpdateResponse
-	21, // 48: infra.provider.v1.ResourceProvider.Delete:output_type -> infra.provider.v1.DeleteResponse
-	23, // 49: infra.provider.v1.ResourceProvider.Invoke:output_type -> infra.provider.v1.InvokeResponse
-	25, // 50: infra.provider.v1.ResourceProvider.Cancel:output_type -> infra.provider.v1.CancelResponse
-	39, // [39:51] is the sub-list for method output_type
-	27, // [27:39] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	27, // 10: infra.provider.v1.DiffResponse.detailed_diff:type_name -> infra.provider.v1.DiffResponse.DetailedDiffEntry
+	28, // 11: infra.provider.v1.CreateRequest.properties:type_name -> infra.property.v1.Map
+	28, // 12: infra.provider.v1.CreateResponse.properties:type_name -> infra.property.v1.Map
+	28, // 13: infra.provider.v1.ReadRequest.inputs:type_name -> infra.property.v1.Map
+	28, // 14: infra.provider.v1.ReadRequest.properties:type_name -> infra.property.v1.Map
+	28, // 15: infra.provider.v1.ReadResponse.properties:type_name -> infra.property.v1.Map
+	28, // 16: infra.provider.v1.ReadResponse.inputs:type_name -> infra.property.v1.Map
+	28, // 17: infra.provider.v1.LookupRequest.inputs:type_name -> infra.property.v1.Map
+	28, // 18: infra.provider.v1.UpdateRequest.old_inputs:type_name -> infra.property.v1.Map
+	28, // 19: infra.provider.v1.UpdateRequest.olds:type_name -> infra.property.v1.Map
+	28, // 20: infra.provider.v1.UpdateRequest.news:type_name -> infra.property.v1.Map
+	28, // 21: infra.provider.v1.UpdateResponse.properties:type_name -> infra.property.v1.Map
+	28, // 22: infra.provider.v1.DeleteRequest.inputs:type_name -> infra.property.v1.Map
+	28, // 23: infra.provider.v1.DeleteRequest.properties:type_name -> infra.property.v1.Map
+	28, // 24: infra.provider.v1.InvokeRequest.args:type_name -> infra.property.v1.Map
+	28, // 25: infra.provider.v1.InvokeResponse.result:type_name -> infra.property.v1.Map
+	7,  // 26: infra.provider.v1.InvokeResponse.failures:type_name -> infra.provider.v1.CheckFailure
+	12, // 27: infra.provider.v1.DiffResponse.DetailedDiffEntry.value:type_name -> infra.provider.v1.PropertyDiff
+	2,  // 28: infra.provider.v1.ResourceProvider.Handshake:input_type -> infra.provider.v1.HandshakeRequest
+	4,  // 29: infra.provider.v1.ResourceProvider.GetSchema:input_type -> infra.provider.v1.GetSchemaRequest
+	6,  // 30: infra.provider.v1.ResourceProvider.CheckConfig:input_type -> infra.provider.v1.CheckRequest
+	9,  // 31: infra.provider.v1.ResourceProvider.Configure:input_type -> infra.provider.v1.ConfigureRequest
+	6,  // 32: infra.provider.v1.ResourceProvider.Check:input_type -> infra.provider.v1.CheckRequest
+	11, // 33: infra.provider.v1.ResourceProvider.Diff:input_type -> infra.provider.v1.DiffRequest
+	14, // 34: infra.provider.v1.ResourceProvider.Create:input_type -> infra.provider.v1.CreateRequest
+	16, // 35: infra.provider.v1.ResourceProvider.Read:input_type -> infra.provider.v1.ReadRequest
+	18, // 36: infra.provider.v1.ResourceProvider.Lookup:input_type -> infra.provider.v1.LookupRequest
+	19, // 37: infra.provider.v1.ResourceProvider.Update:input_type -> infra.provider.v1.UpdateRequest
+	21, // 38: infra.provider.v1.ResourceProvider.Delete:input_type -> infra.provider.v1.DeleteRequest
+	23, // 39: infra.provider.v1.ResourceProvider.Invoke:input_type -> infra.provider.v1.InvokeRequest
+	25, // 40: infra.provider.v1.ResourceProvider.Cancel:input_type -> infra.provider.v1.CancelRequest
+	3,  // 41: infra.provider.v1.ResourceProvider.Handshake:output_type -> infra.provider.v1.HandshakeResponse
+	5,  // 42: infra.provider.v1.ResourceProvider.GetSchema:output_type -> infra.provider.v1.GetSchemaResponse
+	8,  // 43: infra.provider.v1.ResourceProvider.CheckConfig:output_type -> infra.provider.v1.CheckResponse
+	10, // 44: infra.provider.v1.ResourceProvider.Configure:output_type -> infra.provider.v1.ConfigureResponse
+	8,  // 45: infra.provider.v1.ResourceProvider.Check:output_type -> infra.provider.v1.CheckResponse
+	13, // 46: infra.provider.v1.ResourceProvider.Diff:output_type -> infra.provider.v1.DiffResponse
+	15, // 47: infra.provider.v1.ResourceProvider.Create:output_type -> infra.provider.v1.CreateResponse
+	17, // 48: infra.provider.v1.ResourceProvider.Read:output_type -> infra.provider.v1.ReadResponse
+	17, // 49: infra.provider.v1.ResourceProvider.Lookup:output_type -> infra.provider.v1.ReadResponse
+	20, // 50: infra.provider.v1.ResourceProvider.Update:output_type -> infra.provider.v1.UpdateResponse
+	22, // 51: infra.provider.v1.ResourceProvider.Delete:output_type -> infra.provider.v1.DeleteResponse
+	24, // 52: infra.provider.v1.ResourceProvider.Invoke:output_type -> infra.provider.v1.InvokeResponse
+	26, // 53: infra.provider.v1.ResourceProvider.Cancel:output_type -> infra.provider.v1.CancelResponse
+	41, // [41:54] is the sub-list for method output_type
+	28, // [28:41] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_provider_proto_init() }
@@ -1782,7 +1860,7 @@ func file_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provider_proto_rawDesc), len(file_provider_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   25,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,7 @@ const (
 	ResourceProvider_Diff_FullMethodName        = "/infra.provider.v1.ResourceProvider/Diff"
 	ResourceProvider_Create_FullMethodName      = "/infra.provider.v1.ResourceProvider/Create"
 	ResourceProvider_Read_FullMethodName        = "/infra.provider.v1.ResourceProvider/Read"
+	ResourceProvider_Lookup_FullMethodName      = "/infra.provider.v1.ResourceProvider/Lookup"
 	ResourceProvider_Update_FullMethodName      = "/infra.provider.v1.ResourceProvider/Update"
 	ResourceProvider_Delete_FullMethodName      = "/infra.provider.v1.ResourceProvider/Delete"
 	ResourceProvider_Invoke_FullMethodName      = "/infra.provider.v1.ResourceProvider/Invoke"
@@ -58,6 +59,10 @@ type ResourceProviderClient interface {
 	Create(ctx context.Context, in *CreateRequest, opts ...grpc.CallOption) (*CreateResponse, error)
 	// Read returns the live state of an object, or an empty ID if it no longer exists.
 	Read(ctx context.Context, in *ReadRequest, opts ...grpc.CallOption) (*ReadResponse, error)
+	// Lookup finds the object a create made, by the idempotency token the create carried, after the engine lost
+	// the create's answer (a crash). An empty ID means the create made nothing; UNIMPLEMENTED means the provider
+	// cannot tell.
+	Lookup(ctx context.Context, in *LookupRequest, opts ...grpc.CallOption) (*ReadResponse, error)
 	// Update changes an object in place.
 	Update(ctx context.Context, in *UpdateRequest, opts ...grpc.CallOption) (*UpdateResponse, error)
 	// Delete removes an object.
@@ -156,6 +161,16 @@ func (c *resourceProviderClient) Read(ctx context.Context, in *ReadRequest, opts
 	return out, nil
 }
 
+func (c *resourceProviderClient) Lookup(ctx context.Context, in *LookupRequest, opts ...grpc.CallOption) (*ReadResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReadResponse)
+	err := c.cc.Invoke(ctx, ResourceProvider_Lookup_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *resourceProviderClient) Update(ctx context.Context, in *UpdateRequest, opts ...grpc.CallOption) (*UpdateResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(UpdateResponse)
@@ -219,6 +234,10 @@ type ResourceProviderServer interface {
 	Create(context.Context, *CreateRequest) (*CreateResponse, error)
 	// Read returns the live state of an object, or an empty ID if it no longer exists.
 	Read(context.Context, *ReadRequest) (*ReadResponse, error)
+	// Lookup finds the object a create made, by the idempotency token the create carried, after the engine lost
+	// the create's answer (a crash). An empty ID means the create made nothing; UNIMPLEMENTED means the provider
+	// cannot tell.
+	Lookup(context.Context, *LookupRequest) (*ReadResponse, error)
 	// Update changes an object in place.
 	Update(context.Context, *UpdateRequest) (*UpdateResponse, error)
 	// Delete removes an object.
@@ -260,6 +279,9 @@ func (UnimplementedResourceProviderServer) Create(context.Context, *CreateReques
 }
 func (UnimplementedResourceProviderServer) Read(context.Context, *ReadRequest) (*ReadResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Read not implemented")
+}
+func (UnimplementedResourceProviderServer) Lookup(context.Context, *LookupRequest) (*ReadResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Lookup not implemented")
 }
 func (UnimplementedResourceProviderServer) Update(context.Context, *UpdateRequest) (*UpdateResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Update not implemented")
@@ -438,6 +460,24 @@ func _ResourceProvider_Read_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ResourceProvider_Lookup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LookupRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ResourceProviderServer).Lookup(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ResourceProvider_Lookup_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ResourceProviderServer).Lookup(ctx, req.(*LookupRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ResourceProvider_Update_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(UpdateRequest)
 	if err := dec(in); err != nil {
@@ -548,6 +588,10 @@ var ResourceProvider_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Read",
 			Handler:    _ResourceProvider_Read_Handler,
+		},
+		{
+			MethodName: "Lookup",
+			Handler:    _ResourceProvider_Lookup_Handler,
 		},
 		{
 			MethodName: "Update",
