@@ -263,3 +263,12 @@ func Destroy(ctx context.Context, o Options) (*Result, error) {
 	}
 	return res, nil
 }
+
+// Adopt reads the object a pending create made, by its ID, and returns the state that tracks it.
+func Adopt(ctx context.Context, o Options, p state.PendingOp, id string) (*state.Resource, error) {
+	old := o.Old
+	if old == nil {
+		old = &state.Snapshot{Project: o.Project, Stack: o.Stack}
+	}
+	return deploy.Adopt(ctx, old, p, id, o.deployOptions())
+}

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/infrago/infra/engine"
 	"github.com/infrago/infra/stacks/backend"
 	"github.com/infrago/infra/stacks/state"
 )
@@ -20,7 +24,7 @@ is recorded as a new version in the stack's history.`,
 		Example: `  infra state ls
   infra state unprotect 'urn:infra:dev::hello::random:index:Password::db'`,
 	}
-	cmd.AddCommand(a.stateLsCommand(), a.stateUnprotectCommand())
+	cmd.AddCommand(a.stateLsCommand(), a.stateUnprotectCommand(), a.stateResolveCommand())
 	return cmd
 }
 
@@ -126,4 +130,95 @@ Quote the URN: nested URNs contain "$".`,
 			return nil
 		},
 	}
+}
+
+func (a *app) stateResolveCommand() *cobra.Command {
+	var adopt string
+	var forget bool
+	cmd := &cobra.Command{
+		Use:   "resolve URN (--adopt ID | --forget)",
+		Short: "Settle an operation an interrupted run left pending",
+		Long: `When a run is cut off (killed, crashed, the machine lost) while a provider is creating a
+resource, the next run looks the object up by the idempotency token the create carried
+and tracks it. Providers that cannot look objects up leave the decision to you, and the
+run stops with the exact command to run:
+
+  --adopt ID   the create did make the object, with this ID: track it
+  --forget     the create made nothing (or you removed what it made): forget it
+
+The resolution is recorded in the stack's journal and folded into its state by the next
+update.`,
+		Example: `  infra state resolve 'urn:infra:dev::web::command:index:Command::migrate' --forget
+  infra state resolve 'urn:infra:dev::web::aws:ec2:Instance::web-1' --adopt i-0abc123`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (adopt == "") == !forget {
+				return errors.New("say what happened: --adopt ID (the object exists) or --forget (it does not)")
+			}
+			ws, err := a.openWorkspace()
+			if err != nil {
+				return err
+			}
+			st, err := ws.openStack(a.ctx, a.stack)
+			if err != nil {
+				return err
+			}
+			release, _, err := st.lock(a.ctx, "infra state resolve")
+			if err != nil {
+				return err
+			}
+			defer release()
+			snap, err := st.loadState(a.ctx)
+			if err != nil {
+				return err
+			}
+			var op *state.PendingOp
+			var urns []string
+			for i, p := range st.pending {
+				urns = append(urns, string(p.URN))
+				if string(p.URN) == args[0] {
+					op = &st.pending[i]
+				}
+			}
+			if op == nil {
+				if len(urns) == 0 {
+					return fmt.Errorf("stack %s has no pending operations", st.name)
+				}
+				return fmt.Errorf("stack %s has no pending operation on %s; pending: %s", st.name, args[0], strings.Join(urns, ", "))
+			}
+			rec := state.JournalRecord{Op: op.Op, Kind: state.KindResolved, Step: op.Step, URN: op.URN}
+			if adopt != "" {
+				if op.Step != state.StepCreate && op.Step != state.StepReplace {
+					return fmt.Errorf("the pending operation on %s is a %s: only a pending create can adopt an object", op.URN, op.Step)
+				}
+				opts, err := st.engineOptions(a, 1)
+				if err != nil {
+					return err
+				}
+				opts.Old = snap
+				r, err := engine.Adopt(a.ctx, opts, *op, adopt)
+				st.host.Close()
+				if err != nil {
+					return err
+				}
+				rec.ID, rec.Resource = r.ID, r
+			}
+			// The resolution goes into the journal, next to the operation it settles; the next update folds both
+			// into the state. (Writing a new snapshot here would retire the journal with any other pending
+			// operation in it.)
+			journal := st.journal()
+			if err := journal.Write(context.Background(), rec, true); err != nil {
+				return err
+			}
+			what := "forgotten"
+			if adopt != "" {
+				what = "adopted " + adopt
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Resolved the pending %s of %s (%s); run `infra up` to continue.\n", op.Step, op.URN, what)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&adopt, "adopt", "", "the ID of the object the create made")
+	cmd.Flags().BoolVar(&forget, "forget", false, "the create made nothing")
+	return cmd
 }

@@ -251,7 +251,7 @@ func (s *stepper) create(op events.Op, checked resource.PropertyMap) (*Result, e
 	}
 	t := s.timeout(func(t *state.Timeouts) float64 { return t.Create }, s.d.timeouts.Create)
 	token := newID()
-	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: state.StepCreate, URN: s.urn, Type: s.reg.Type, Provider: s.ref, Token: token})
+	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: state.StepCreate, URN: s.urn, Type: s.reg.Type, Provider: s.ref, Token: token}, s.rs.Virtual)
 	if err != nil {
 		return nil, s.failed(op, err)
 	}
@@ -290,7 +290,7 @@ func (s *stepper) update(checked resource.PropertyMap) (*Result, error) {
 		return &Result{URN: s.urn, ID: old.ID, Outputs: outs}, nil
 	}
 	t := s.timeout(func(t *state.Timeouts) float64 { return t.Update }, s.d.timeouts.Update)
-	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: state.StepUpdate, URN: s.urn, ID: old.ID})
+	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: state.StepUpdate, URN: s.urn, ID: old.ID}, s.rs.Virtual)
 	if err != nil {
 		return nil, s.failed(events.OpUpdate, err)
 	}
@@ -352,7 +352,7 @@ func (s *stepper) replace(checked resource.PropertyMap, replaces []string, delet
 		step = state.StepCreate
 	}
 	token := newID()
-	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: step, URN: s.urn, Type: s.reg.Type, Provider: s.ref, Token: token})
+	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: step, URN: s.urn, Type: s.reg.Type, Provider: s.ref, Token: token}, s.rs.Virtual)
 	if err != nil {
 		return nil, s.failed(events.OpReplace, err)
 	}

@@ -23,13 +23,13 @@ func (d *Deployment) deleteObject(ctx context.Context, r *state.Resource) error 
 	}
 	opID := ""
 	if r.Custom && !r.RetainOnDelete && !resource.IsProviderType(r.Type) && !d.opts.DryRun {
-		var err error
-		if opID, err = d.begin(ctx, state.JournalRecord{Step: step, URN: r.URN, ID: r.ID}); err != nil {
-			return err
-		}
 		inst, err := d.providers.fromOld(ctx, r.Provider)
 		if err != nil {
 			return fmt.Errorf("delete %s: %w", r.URN, err)
+		}
+		virtual := inst.prov.Schema().Resources[r.Type].Virtual
+		if opID, err = d.begin(ctx, state.JournalRecord{Step: step, URN: r.URN, ID: r.ID}, virtual); err != nil {
+			return err
 		}
 		t := d.timeouts.Delete
 		if r.Timeouts != nil && r.Timeouts.Delete > 0 {

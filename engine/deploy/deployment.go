@@ -76,11 +76,13 @@ type Journal interface {
 
 // begin records the intent of a provider call and returns the operation's ID; the record is durable before it
 // returns, so a crash during the call leaves a pending operation the next run resolves.
-func (d *Deployment) begin(ctx context.Context, rec state.JournalRecord) (string, error) {
-	if d.opts.Journal == nil || d.opts.DryRun {
+//
+// A virtual resource (its objects exist only in state) needs no intent: a crash during its call leaves nothing.
+func (d *Deployment) begin(ctx context.Context, rec state.JournalRecord, virtual bool) (string, error) {
+	if d.opts.Journal == nil || d.opts.DryRun || virtual {
 		return "", nil
 	}
-	rec.Op, rec.Kind = newID(), state.KindBegin
+	rec.Op, rec.Kind = newOpID(), state.KindBegin
 	if err := d.opts.Journal.Write(ctx, rec, true); err != nil {
 		return "", fmt.Errorf("record the intent to %s %s: %w", rec.Step, rec.URN, err)
 	}
@@ -93,7 +95,11 @@ func (d *Deployment) end(op, kind, step string, urn resource.URN, id string, r *
 	if d.opts.Journal == nil || d.opts.DryRun {
 		return
 	}
-	rec := state.JournalRecord{Op: op, Kind: kind, Step: step, URN: urn, ID: id, Resource: r}
+	rec := state.JournalRecord{Op: op, Kind: kind, Step: step, Resource: r}
+	if r == nil {
+		// With a resource, its own URN and ID say what the record is about.
+		rec.URN, rec.ID = urn, id
+	}
 	if failure != nil {
 		rec.Error = failure.Error()
 	}

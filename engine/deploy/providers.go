@@ -131,6 +131,13 @@ func (g *registry) fromOld(ctx context.Context, ref resource.ProviderRef) (*inst
 	return i, nil
 }
 
+// newOpID names one journaled operation; it only has to be unique within a stack's journal.
+func newOpID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
 func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // documented never to fail

@@ -124,3 +124,23 @@ func (d *Deployment) lookupPending(ctx context.Context, p state.PendingOp) (stat
 		Inputs: res.Inputs, Outputs: res.Outputs}
 	return rec, fmt.Sprintf("an earlier run stopped while creating %s; the object it made (ID %s) was found and is tracked now", p.URN, res.ID), nil
 }
+
+// Adopt reads the object with the given ID through the provider a pending create was made with, and returns the
+// resource state that tracks it: what `infra state resolve URN --adopt ID` records.
+func Adopt(ctx context.Context, snap *state.Snapshot, p state.PendingOp, id string, opts Options) (*state.Resource, error) {
+	d := New(snap, opts)
+	inst, err := d.providers.fromOld(ctx, p.Provider)
+	if err != nil {
+		return nil, fmt.Errorf("start the provider of %s: %w", p.URN, err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, d.timeouts.Check)
+	defer cancel()
+	res, err := inst.prov.Read(cctx, p.URN, p.Type, id, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("read %s with ID %q: %w", p.URN, id, err)
+	}
+	if res.ID == "" {
+		return nil, fmt.Errorf("provider %s finds no object with ID %q for %s: check the ID", inst.pkg, id, p.URN)
+	}
+	return &state.Resource{URN: p.URN, Type: p.Type, Custom: true, ID: res.ID, Provider: p.Provider, Inputs: res.Inputs, Outputs: res.Outputs}, nil
+}

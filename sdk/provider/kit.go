@@ -221,6 +221,14 @@ type ResourceOption func(*resourceSettings)
 
 type resourceSettings struct {
 	deleteBeforeReplace bool
+	virtual             bool
+}
+
+// Virtual marks a type whose objects exist only in the stack's state (a random value, a data record): creating,
+// updating or deleting one touches nothing outside, so a crash in the middle can leave nothing behind and the
+// engine need not journal its intent before calling the provider.
+func Virtual() ResourceOption {
+	return func(s *resourceSettings) { s.virtual = true }
 }
 
 // DeleteBeforeReplace marks a type whose replacements must delete the old object first (for example because
@@ -269,6 +277,7 @@ func (r *resourceType[I, O]) build(b *schemaBuilder) ResourceSchema {
 		Inputs:              b.properties(reflect.TypeOf((*I)(nil)).Elem(), mod, true),
 		Outputs:             b.properties(reflect.TypeOf((*O)(nil)).Elem(), mod, false),
 		DeleteBeforeReplace: r.settings.deleteBeforeReplace,
+		Virtual:             r.settings.virtual,
 	}
 }
 

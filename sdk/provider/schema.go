@@ -34,6 +34,8 @@ type ResourceSchema struct {
 	Outputs     map[string]Property `json:"outputs"`
 	// DeleteBeforeReplace says replacements of this type must delete the old object first (names are unique).
 	DeleteBeforeReplace bool `json:"deleteBeforeReplace,omitempty"`
+	// Virtual says the type's objects exist only in state: its operations have no effect outside.
+	Virtual bool `json:"virtual,omitempty"`
 }
 
 // FunctionSchema describes one provider function.

@@ -45,10 +45,10 @@ const (
 
 // JournalRecord is one line of the journal.
 type JournalRecord struct {
-	Seq  int64  `json:"seq"`
-	Op   string `json:"op,omitempty"`
-	Kind string `json:"kind"`
-	Step string `json:"step,omitempty"`
+	Seq  int64        `json:"seq"`
+	Op   string       `json:"op,omitempty"`
+	Kind string       `json:"kind"`
+	Step string       `json:"step,omitempty"`
 	URN  resource.URN `json:"urn,omitempty"`
 	// Type, Provider and Token identify a create so that it can be looked up after a crash; ID names the object
 	// an update or delete is about.

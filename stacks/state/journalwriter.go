@@ -155,3 +155,4 @@ func LastSeq(records []JournalRecord) int64 {
 	}
 	return max
 }
+

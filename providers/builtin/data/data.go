@@ -41,7 +41,7 @@ func Provider() provider.Provider {
 				"A resource that does nothing: its outputs are its inputs. A change to value updates it in place; a "+
 					"change to triggersReplace replaces it. Its ID is random. Refresh keeps it as it is, and it "+
 					"cannot be imported (there is nothing outside state to adopt).",
-				dataResource{}),
+				dataResource{}, provider.Virtual()),
 		},
 	}
 }

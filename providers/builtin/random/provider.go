@@ -32,16 +32,16 @@ func Provider() provider.Provider {
 				"A random string, generated once and kept in state. Use it for names and suffixes; use "+
 					"random:index:Password for anything that must stay secret. Its ID is the string itself, so it "+
 					"can be imported by giving the existing value as the ID.",
-				stringResource{}),
+				stringResource{}, provider.Virtual()),
 			provider.NewResource[StringArgs, PasswordState](PasswordToken,
 				"A random password: like random:index:String, but the result is always a secret (encrypted in "+
 					"state, never displayed). It can be imported by giving the existing password as the ID; the "+
 					"resource then gets a random ID of its own so the password never appears as an ID.",
-				passwordResource{}),
+				passwordResource{}, provider.Virtual()),
 			provider.NewResource[IntegerArgs, IntegerState](IntegerToken,
 				"A random whole number between min and max inclusive, generated once and kept in state. Import "+
 					"it with the ID \"value\" or \"value,min,max\".",
-				integerResource{}),
+				integerResource{}, provider.Virtual()),
 		},
 	}
 }
