@@ -155,4 +155,3 @@ func LastSeq(records []JournalRecord) int64 {
 	}
 	return max
 }
-
