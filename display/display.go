@@ -28,6 +28,9 @@ type Options struct {
 	Verbose bool
 	// Elapsed shows how long each completed step took (off for golden tests).
 	Elapsed bool
+	// Redactor masks secrets that escape into free text; the printer also teaches it every secret it sees in
+	// events. Nil means a private one.
+	Redactor *Redactor
 }
 
 // Printer writes events as plain lines. It is safe for concurrent use.
@@ -44,7 +47,11 @@ type Printer struct {
 
 // New returns a Printer writing to w.
 func New(w io.Writer, opts Options) *Printer {
-	return &Printer{opts: opts, w: bufio.NewWriterSize(w, 64*1024)}
+	if opts.Redactor == nil {
+		opts.Redactor = NewRedactor()
+	}
+	// Secrets are masked line by line on the way out, so a secret is never split across two writes.
+	return &Printer{opts: opts, w: bufio.NewWriterSize(opts.Redactor.Writer(w), 64*1024)}
 }
 
 const (
@@ -82,6 +89,15 @@ func opColor(op events.Op) string {
 func (p *Printer) Emit(e events.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if e.Step != nil {
+		p.opts.Redactor.AddMap(e.Step.Old)
+		p.opts.Redactor.AddMap(e.Step.New)
+		p.opts.Redactor.AddMap(e.Step.Outputs)
+	}
+	if e.Summary != nil {
+		p.opts.Redactor.AddMap(e.Summary.Outputs)
+		p.opts.Redactor.AddMap(e.Summary.OldOutputs)
+	}
 	switch e.Kind {
 	case events.KindPrelude:
 		p.prelude(e.Prelude)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -54,6 +55,12 @@ type Options struct {
 	Pending []state.PendingOp
 	// Journal records the run's steps durably (nil for previews).
 	Journal deploy.Journal
+	// StackOutputs reads another stack's outputs for stack references ("stack" or "project/stack").
+	StackOutputs func(ctx context.Context, name string) (resource.PropertyMap, error)
+	// DecryptFile decrypts a sops file for the program; a relative path is relative to ProgramDir.
+	DecryptFile func(ctx context.Context, path, format string) (map[string]any, error)
+	// Secret is told every secret handed to the program outside registrations (stack references, sops files).
+	Secret func(resource.PropertyValue)
 }
 
 // Result is what a run produced.
@@ -189,7 +196,16 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 	config := propertypb.FromMap(o.Config)
 	info := &pb.ProgramInfo{Project: o.Project, Stack: o.Stack, DryRun: o.DryRun, Config: config,
 		ConfigFile: o.ConfigFile, Parallel: int32(o.Parallel)}
-	mon, err := monitor.Start(ctx, d, info)
+	services := monitor.Services{StackOutputs: o.StackOutputs, Secret: o.Secret}
+	if o.DecryptFile != nil {
+		services.DecryptFile = func(ctx context.Context, path, format string) (map[string]any, error) {
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(o.ProgramDir, path)
+			}
+			return o.DecryptFile(ctx, path, format)
+		}
+	}
+	mon, err := monitor.Start(ctx, d, info, services)
 	if err != nil {
 		return nil, err
 	}

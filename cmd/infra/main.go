@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/infrago/infra/display"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -51,11 +53,11 @@ func run(args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if !ee.reported && ee.err != nil {
-			fmt.Fprintf(os.Stderr, "error: %v\n", ee.err)
+			fmt.Fprintf(os.Stderr, "error: %s\n", app.redactor.Redact(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintf(os.Stderr, "error: %v\n", err)
+	fmt.Fprintf(os.Stderr, "error: %s\n", app.redactor.Redact(err.Error()))
 	return 1
 }
 
@@ -72,10 +74,12 @@ type app struct {
 
 	// stop is closed by the first interrupt; the second cancels ctx.
 	stop chan struct{}
+	// redactor learns every secret the command handles and masks it in everything the command prints.
+	redactor *display.Redactor
 }
 
 func newApp(ctx context.Context, cancel context.CancelFunc) *app {
-	return &app{ctx: ctx, cancel: cancel, stop: make(chan struct{})}
+	return &app{ctx: ctx, cancel: cancel, stop: make(chan struct{}), redactor: display.NewRedactor()}
 }
 
 // handleInterrupts makes the first SIGINT/SIGTERM stop new work and the second cancel work in flight.

@@ -34,27 +34,58 @@ with ` + "`infra stack select`" + `, then the project's only stack if it has jus
   infra stack select dev`,
 	}
 	cmd.AddCommand(a.stackInitCommand(), a.stackLsCommand(), a.stackSelectCommand(), a.stackRmCommand(),
-		a.stackExportCommand(), a.stackHistoryCommand(), a.stackUnlockCommand(), a.stackRestoreCommand())
+		a.stackExportCommand(), a.stackHistoryCommand(), a.stackUnlockCommand(), a.stackRestoreCommand(),
+		a.stackRekeyCommand(), a.stackChangeSecretsProviderCommand())
 	return cmd
 }
 
 func (a *app) stackInitCommand() *cobra.Command {
-	var noSelect bool
+	var noSelect, force bool
+	var provider string
+	var recipients []string
 	cmd := &cobra.Command{
 		Use:   "init NAME",
 		Short: "Create a stack",
-		Long: `Create a stack: its config file Infra.<NAME>.yaml, with a new data key for its secrets
-wrapped for your age identity ($XDG_CONFIG_HOME/infra/age/keys.txt, created on first
-use), and its empty state in the backend. The new stack becomes the selected one.
+		Long: `Create a stack: its config file Infra.<NAME>.yaml, with a new data key for its secrets,
+and its empty state in the backend. The new stack becomes the selected one.
+
+The data key is wrapped for the stack's secrets provider (see docs/secrets.md):
+
+  --secrets-provider age         (default) the age keys given with --recipient, or your
+                                 age identity ($XDG_CONFIG_HOME/infra/age/keys.txt,
+                                 created on first use)
+  --secrets-provider passphrase  a passphrase: $INFRA_PASSPHRASE, $INFRA_PASSPHRASE_FILE,
+                                 or asked twice on the terminal
+  --secrets-provider awskms://<key ARN, key ID or alias/name>?region=<region>
+  --secrets-provider gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K
+
+With another provider than age, each --recipient (age1..., passphrase, awskms://...,
+gcpkms://...) is a further recipient: keep two, so that losing one key loses nothing.
+A stack you could not decrypt yourself is refused unless --force.
 
 If Infra.<NAME>.yaml exists already (a teammate created the stack and committed it),
 its data key is kept: you must be able to decrypt it.`,
 		Example: `  infra stack init dev
-  infra stack init prod --no-select`,
+  infra stack init prod --no-select
+
+  # a stack shared by a team: each member's own age identity decrypts it
+  infra stack init staging --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p \
+    --recipient age1lggyhqrw2nlhcxprm67z43rta597azn8gknawjehu9d9dl0jq3yqqvfafg
+
+  # a passphrase, from the environment in CI
+  INFRA_PASSPHRASE_FILE=/run/secrets/infra infra stack init ci --secrets-provider passphrase
+
+  # a KMS key, with your age key as a second recipient
+  infra stack init prod --secrets-provider 'awskms://alias/infra-prod?region=eu-west-1' \
+    --recipient "$(age-keygen -y ~/.config/infra/age/keys.txt)"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if err := project.ValidateStackName(name); err != nil {
+				return err
+			}
+			rs, err := initRecipients(provider, recipients)
+			if err != nil {
 				return err
 			}
 			ws, err := a.openWorkspace()
@@ -62,18 +93,27 @@ its data key is kept: you must be able to decrypt it.`,
 				return err
 			}
 			path := ws.proj.StackConfigPath(name)
+			pp := a.passphrases()
 			if _, err := os.Stat(path); err == nil {
+				if cmd.Flags().Changed("secrets-provider") || len(recipients) > 0 {
+					return fmt.Errorf("%s exists already and keeps its data key and recipients: change them with `infra stack rekey` or `infra stack change-secrets-provider`", path)
+				}
 				cfg, err := project.LoadStackConfig(path)
 				if err != nil {
 					return err
 				}
-				if _, err := cfg.OpenSecrets(a.ctx); err != nil {
+				if _, err := cfg.OpenSecrets(a.ctx, secrets.WithPassphrases(pp)); err != nil {
 					return fmt.Errorf("%s exists but its secrets cannot be opened with your identities: %w", path, err)
 				}
 			} else if errors.Is(err, fs.ErrNotExist) {
-				m, err := secrets.New(a.ctx)
+				m, err := secrets.Create(a.ctx, rs, secrets.WithPassphrases(pp))
 				if err != nil {
 					return err
+				}
+				if len(rs) > 0 {
+					if err := a.checkNotLockedOut(m, pp, name, force); err != nil {
+						return err
+					}
 				}
 				if err := project.NewStackConfig(path, m).Save(m); err != nil {
 					return err
@@ -90,10 +130,20 @@ its data key is kept: you must be able to decrypt it.`,
 				}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Created stack %s (config in %s, state in %s)\n", name, path, ws.store.URL())
+			if len(rs) > 0 {
+				cfg, err := project.LoadStackConfig(path)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Its secrets are encrypted for: %s\n", strings.Join(cfg.Recipients(), ", "))
+			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&noSelect, "no-select", false, "do not select the new stack")
+	cmd.Flags().StringVar(&provider, "secrets-provider", "age", "age, passphrase, awskms://... or gcpkms://...")
+	cmd.Flags().StringArrayVar(&recipients, "recipient", nil, "an age public key to encrypt for, or with another provider a further recipient (repeatable)")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "create the stack even if you could not decrypt it yourself")
 	return cmd
 }
 

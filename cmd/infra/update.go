@@ -64,7 +64,8 @@ func (a *app) useColor() bool {
 }
 
 func (a *app) printer(w io.Writer, f *runFlags) *display.Printer {
-	return display.New(w, display.Options{Color: a.useColor(), ShowSames: f.showSames, Diff: f.diff, Verbose: a.verbose, Elapsed: true})
+	return display.New(w, display.Options{Color: a.useColor(), ShowSames: f.showSames, Diff: f.diff, Verbose: a.verbose, Elapsed: true,
+		Redactor: a.redactor})
 }
 
 func (a *app) previewCommand() *cobra.Command {
@@ -138,6 +139,18 @@ before anything is deleted. The stack and its config file stay; remove them with
 	return cmd
 }
 
+// learnSecrets teaches the redactor every secret of a snapshot, so that none can escape into printed text.
+func (a *app) learnSecrets(snap *state.Snapshot) {
+	if snap == nil {
+		return
+	}
+	a.redactor.AddMap(snap.Outputs)
+	for _, r := range snap.Resources {
+		a.redactor.AddMap(r.Inputs)
+		a.redactor.AddMap(r.Outputs)
+	}
+}
+
 // cancelOnLost cancels everything in flight if the stack's lock is lost: another run owns the stack now, and
 // every further write would be refused anyway.
 func (a *app) cancelOnLost(lost <-chan struct{}) (stop func()) {
@@ -196,6 +209,7 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 	if err != nil {
 		return err
 	}
+	a.learnSecrets(old)
 	opts, err := st.engineOptions(a, f.parallel)
 	if err != nil {
 		return err
@@ -280,6 +294,7 @@ func (a *app) runDestroy(cmd *cobra.Command, f *runFlags) error {
 	if err != nil {
 		return err
 	}
+	a.learnSecrets(old)
 	if old == nil || old.Live() == 0 && len(old.Resources) == 0 {
 		fmt.Fprintf(out, "Stack %s has no resources: nothing to destroy.\n", st.name)
 		return nil
@@ -331,7 +346,7 @@ func (a *app) finishRun(st *stack, journal *state.JournalWriter, res *engine.Res
 	if res == nil || res.Snapshot == nil {
 		return jerr
 	}
-	if len(res.Snapshot.Resources) == 0 && st.version == 0 && journal.BytesWritten() == 0 && res.Changes[events.OpCreate] == 0 {
+	if len(res.Snapshot.Resources) == 0 && len(res.Snapshot.Outputs) == 0 && st.version == 0 && journal.BytesWritten() == 0 {
 		// Nothing ever happened to this stack (a run that failed before its first step): keep it empty.
 		return jerr
 	}

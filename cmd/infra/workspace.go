@@ -303,6 +303,11 @@ func (s *stack) saveState(ctx context.Context, snap *state.Snapshot, info backen
 	}
 	snap.Project, snap.Stack = s.ws.proj.Name, s.name
 	snap.Serial = s.version + 1
+	md, err := s.secrets.MarshalMetadata()
+	if err != nil {
+		return err
+	}
+	snap.Secrets = md
 	data, err := s.codec().Marshal(snap)
 	if err != nil {
 		return fmt.Errorf("encode the state of stack %s: %w", s.name, err)
@@ -367,7 +372,7 @@ func (s *stack) pluginHost(a *app) *plugin.Host {
 		Pins:           pins,
 	}
 	if a.verbose {
-		opts.Log = os.Stderr
+		opts.Log = a.redactor.Writer(os.Stderr)
 		opts.LogLevel = "debug"
 	}
 	return plugin.NewHost(opts)
@@ -383,6 +388,7 @@ func (s *stack) engineOptions(a *app, parallel int) (engine.Options, error) {
 		s.host.Close()
 	}
 	s.host = s.pluginHost(a)
+	a.redactor.AddMap(cfg)
 	return engine.Options{
 		Project:    s.ws.proj.Name,
 		Stack:      s.name,
@@ -394,6 +400,16 @@ func (s *stack) engineOptions(a *app, parallel int) (engine.Options, error) {
 		Host:       s.host,
 		HashKey:    s.secrets.DeriveKey("infra inputs hash v1"),
 		Pending:    s.pending,
+		StackOutputs: func(ctx context.Context, name string) (resource.PropertyMap, error) {
+			return s.readStackOutputs(ctx, name)
+		},
+		DecryptFile: func(ctx context.Context, path, format string) (map[string]any, error) {
+			if format == "" {
+				format = string(secrets.FormatOf(path))
+			}
+			return secrets.DecryptFile(ctx, path, secrets.FileFormat(format))
+		},
+		Secret: a.redactor.AddValue,
 	}, nil
 }
 
@@ -408,3 +424,61 @@ func buildCacheDir() string {
 }
 
 func defaultParallel() int { return 4 * runtime.NumCPU() }
+
+// readStackOutputs reads the outputs of another stack of the same backend, for a stack reference: "stack" of this
+// project or "project/stack". Its secrets are opened with the stack's own key, from its config file when it is a
+// stack of this project, else from the key metadata its state carries (the reader must be one of its recipients).
+func (s *stack) readStackOutputs(ctx context.Context, name string) (resource.PropertyMap, error) {
+	ref := backend.StackRef{Project: s.ws.proj.Name, Stack: name}
+	if p, st, ok := strings.Cut(name, "/"); ok {
+		ref = backend.StackRef{Project: p, Stack: st}
+	}
+	if err := project.ValidateProjectName(ref.Project); err != nil {
+		return nil, fmt.Errorf("stack reference %q: %w", name, err)
+	}
+	if err := project.ValidateStackName(ref.Stack); err != nil {
+		return nil, fmt.Errorf("stack reference %q: %w", name, err)
+	}
+	if ref == s.ref {
+		return nil, fmt.Errorf("stack %s cannot reference its own outputs", name)
+	}
+	data, _, err := s.ws.store.ReadState(ctx, ref)
+	if errors.Is(err, backend.ErrNotFound) {
+		return nil, fmt.Errorf("stack %s does not exist in %s; a stack reference reads stacks of the same backend", ref, s.ws.store.URL())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if data == nil {
+		return resource.PropertyMap{}, nil
+	}
+	var m *secrets.Manager
+	if ref.Project == s.ws.proj.Name {
+		if cfg, err := project.LoadStackConfig(s.ws.proj.StackConfigPath(ref.Stack)); err == nil {
+			m, err = cfg.OpenSecrets(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("stack reference %s: %w", ref, err)
+			}
+		}
+	}
+	if m == nil {
+		md, err := state.PeekSecrets(data)
+		if err != nil {
+			return nil, fmt.Errorf("stack reference %s: %w", ref, err)
+		}
+		if len(md) == 0 {
+			return nil, fmt.Errorf("stack reference %s: its state carries no key metadata (it was last written by an older infra): run an update of %s first", ref, ref)
+		}
+		if m, err = secrets.OpenMetadata(ctx, md); err != nil {
+			return nil, fmt.Errorf("stack reference %s: %w", ref, err)
+		}
+	}
+	snap, err := state.Codec{Crypter: m, MACKey: m.DeriveKey("infra state mac v1")}.Unmarshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("stack reference %s: %w", ref, err)
+	}
+	if snap.Outputs == nil {
+		return resource.PropertyMap{}, nil
+	}
+	return snap.Outputs, nil
+}

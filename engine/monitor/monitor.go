@@ -35,13 +35,24 @@ type Target interface {
 	Diagnose(sev events.Severity, urn resource.URN, msg string)
 }
 
+// Services are what the monitor offers programs besides registrations; either may be nil.
+type Services struct {
+	// StackOutputs reads another stack's outputs ("stack" or "project/stack").
+	StackOutputs func(ctx context.Context, name string) (resource.PropertyMap, error)
+	// DecryptFile decrypts a sops file (path relative to the program's directory) into plain values.
+	DecryptFile func(ctx context.Context, path, format string) (map[string]any, error)
+	// Secret is told every secret value handed to the program, so that no display shows it.
+	Secret func(resource.PropertyValue)
+}
+
 // Server is a running monitor.
 type Server struct {
 	pb.UnimplementedResourceMonitorServer
 
-	target Target
-	info   *pb.ProgramInfo
-	token  string
+	services Services
+	target   Target
+	info     *pb.ProgramInfo
+	token    string
 	// work is the context registrations run in: the engine's, not the program's, so that a program that dies
 	// does not cut off provider operations halfway.
 	work context.Context
@@ -52,14 +63,14 @@ type Server struct {
 }
 
 // Start serves a monitor for target on a loopback port.
-func Start(work context.Context, target Target, info *pb.ProgramInfo) (*Server, error) {
+func Start(work context.Context, target Target, info *pb.ProgramInfo, services Services) (*Server, error) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("start the resource monitor: %w", err)
 	}
 	var tok [24]byte
 	_, _ = rand.Read(tok[:])
-	s := &Server{target: target, info: info, token: hex.EncodeToString(tok[:]), work: work, lis: lis}
+	s := &Server{target: target, info: info, token: hex.EncodeToString(tok[:]), work: work, lis: lis, services: services}
 	s.srv = grpc.NewServer(
 		grpc.MaxRecvMsgSize(256<<20), grpc.MaxSendMsgSize(256<<20),
 		grpc.UnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
@@ -240,4 +251,64 @@ func (s *Server) Log(_ context.Context, req *pb.LogRequest) (*pb.LogResponse, er
 	}
 	s.target.Diagnose(sev, resource.URN(req.GetUrn()), req.GetMessage())
 	return &pb.LogResponse{}, nil
+}
+
+// ReadStackOutputs implements the monitor protocol.
+func (s *Server) ReadStackOutputs(ctx context.Context, req *pb.ReadStackOutputsRequest) (*pb.ReadStackOutputsResponse, error) {
+	if s.services.StackOutputs == nil {
+		return nil, status.Error(codes.Unimplemented, "stack references are not available in this run")
+	}
+	outs, err := s.services.StackOutputs(ctx, req.GetName())
+	if err != nil {
+		return nil, status.Error(codes.Unknown, err.Error())
+	}
+	if s.services.Secret != nil {
+		for _, v := range outs {
+			if v.ContainsSecrets() {
+				s.services.Secret(v)
+			}
+		}
+	}
+	return &pb.ReadStackOutputsResponse{Outputs: propertypb.FromMap(outs)}, nil
+}
+
+// DecryptFile implements the monitor protocol: every value goes back as a secret.
+func (s *Server) DecryptFile(ctx context.Context, req *pb.DecryptFileRequest) (*pb.DecryptFileResponse, error) {
+	if s.services.DecryptFile == nil {
+		return nil, status.Error(codes.Unimplemented, "decrypting files is not available in this run")
+	}
+	vals, err := s.services.DecryptFile(ctx, req.GetPath(), req.GetFormat())
+	if err != nil {
+		return nil, status.Error(codes.Unknown, err.Error())
+	}
+	m, err := resource.MapFromGo(vals)
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "convert the values of %s: %v", req.GetPath(), err)
+	}
+	for k, v := range m {
+		m[k] = secretLeaves(v)
+		if s.services.Secret != nil {
+			s.services.Secret(m[k])
+		}
+	}
+	return &pb.DecryptFileResponse{Values: propertypb.FromMap(m)}, nil
+}
+
+// secretLeaves marks every scalar in v secret, keeping the structure readable so a program can address paths.
+func secretLeaves(v resource.PropertyValue) resource.PropertyValue {
+	switch v.Kind() {
+	case resource.KindMap:
+		m := resource.PropertyMap{}
+		for k, e := range v.MapValue() {
+			m[k] = secretLeaves(e)
+		}
+		return resource.NewMap(m)
+	case resource.KindList:
+		l := make([]resource.PropertyValue, len(v.ListValue()))
+		for i, e := range v.ListValue() {
+			l[i] = secretLeaves(e)
+		}
+		return resource.NewList(l)
+	}
+	return resource.MakeSecret(v)
 }

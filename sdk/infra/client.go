@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	pb "github.com/infrago/infra/sdk/rpc/monitorpb"
 )
@@ -131,4 +132,25 @@ func (m *grpcMonitor) Close() error {
 	}
 	m.mu.Unlock()
 	return m.conn.Close()
+}
+
+func (m *grpcMonitor) ReadStackOutputs(ctx *Context, req *pb.ReadStackOutputsRequest) (*pb.ReadStackOutputsResponse, error) {
+	resp, err := m.client.ReadStackOutputs(m.withToken(ctx.base), req)
+	return resp, engineMessage(err)
+}
+
+func (m *grpcMonitor) DecryptFile(ctx *Context, req *pb.DecryptFileRequest) (*pb.DecryptFileResponse, error) {
+	resp, err := m.client.DecryptFile(m.withToken(ctx.base), req)
+	return resp, engineMessage(err)
+}
+
+// engineMessage turns an engine's gRPC error into its message: the engine words its errors for people.
+func engineMessage(err error) error {
+	if err == nil {
+		return nil
+	}
+	if st, ok := status.FromError(err); ok && st.Message() != "" {
+		return errors.New(st.Message())
+	}
+	return err
 }

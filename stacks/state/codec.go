@@ -63,6 +63,14 @@ func (c Codec) Marshal(s *Snapshot) ([]byte, error) {
 	buf = appendString(buf, s.Stack)
 	buf = append(buf, ",\n\"serial\": "...)
 	buf = strconv.AppendInt(buf, s.Serial, 10)
+	if len(s.Secrets) > 0 {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, s.Secrets); err != nil {
+			return nil, fmt.Errorf("encode the secrets metadata: %w", err)
+		}
+		buf = append(buf, ",\n\"secrets\": "...)
+		buf = append(buf, compact.Bytes()...)
+	}
 	buf = append(buf, ",\n\"outputs\": "...)
 	var err error
 	stackAAD := "stack:" + s.Project + "/" + s.Stack
@@ -260,6 +268,7 @@ type fileHeader struct {
 	Project   string          `json:"project"`
 	Stack     string          `json:"stack"`
 	Serial    int64           `json:"serial"`
+	Secrets   json.RawMessage `json:"secrets"`
 	Outputs   json.RawMessage `json:"outputs"`
 	Resources []fileResource  `json:"resources"`
 	MAC       string          `json:"mac"`
@@ -307,7 +316,7 @@ func (c Codec) Unmarshal(data []byte) (*Snapshot, error) {
 	if *h.Version < 1 {
 		return nil, fmt.Errorf("snapshot format version %d is invalid", *h.Version)
 	}
-	s := &Snapshot{Project: h.Project, Stack: h.Stack, Serial: h.Serial}
+	s := &Snapshot{Project: h.Project, Stack: h.Stack, Serial: h.Serial, Secrets: h.Secrets}
 	var err error
 	if len(h.Outputs) > 0 {
 		if s.Outputs, err = c.codec("stack:"+h.Project+"/"+h.Stack, "outputs").UnmarshalMap(h.Outputs); err != nil {
@@ -329,6 +338,18 @@ func (c Codec) Unmarshal(data []byte) (*Snapshot, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// PeekSecrets returns the secrets metadata of a snapshot without verifying or decrypting anything: it is what a
+// reader needs to open the snapshot's data key, which then verifies and decrypts the rest.
+func PeekSecrets(data []byte) (json.RawMessage, error) {
+	var h struct {
+		Secrets json.RawMessage `json:"secrets"`
+	}
+	if err := json.Unmarshal(data, &h); err != nil {
+		return nil, fmt.Errorf("read the snapshot's secrets metadata: %w", err)
+	}
+	return h.Secrets, nil
 }
 
 // decodeResource turns one decoded resource entry into a Resource, decrypting its secrets.

@@ -4,6 +4,7 @@
 package state
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -27,6 +28,9 @@ type Snapshot struct {
 	Resources []*Resource
 	// Outputs are the stack outputs the program exported.
 	Outputs resource.PropertyMap
+	// Secrets is the stack's data key, wrapped for its recipients (sops metadata as JSON), so that whoever may
+	// read the stack's secrets can do so from the state alone (stack references).
+	Secrets json.RawMessage
 }
 
 // Resource is one managed resource (or component, or provider instance) in a snapshot.

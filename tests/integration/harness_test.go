@@ -355,6 +355,11 @@ type spec struct {
 	FailWith  string            `json:"failWith,omitempty"`
 	Panic     bool              `json:"panic,omitempty"`
 	IntConfig string            `json:"intConfig,omitempty"`
+	StackRef  string            `json:"stackRef,omitempty"`
+	SopsFile  string            `json:"sopsFile,omitempty"`
+	SopsKey   string            `json:"sopsKey,omitempty"`
+	// PrintSecretConfig names a secret config key the program prints.
+	PrintSecretConfig string `json:"printSecretConfig,omitempty"`
 }
 
 // res is one resource of a spec; see Res in tests/programs/spec.
@@ -371,6 +376,7 @@ type res struct {
 	SleepMs             int      `json:"sleepMs,omitempty"`
 	Secret              string   `json:"secret,omitempty"`
 	SecretConfig        string   `json:"secretConfig,omitempty"`
+	SecretReversed      string   `json:"secretReversed,omitempty"`
 	DependsOn           []string `json:"dependsOn,omitempty"`
 	Parent              string   `json:"parent,omitempty"`
 	Protect             bool     `json:"protect,omitempty"`

@@ -24,10 +24,17 @@ func TestSecretCanaries(t *testing.T) {
 		return r
 	}
 
+	literal := randomToken(t, "literal-canary-")
+	fromFile := randomToken(t, "file-canary-")
 	run(0, "config", "set", "--secret", "canary", canary)
+	// Four ways a secret comes in: stack config, a generated password, infra.Secret in the program, and a team's
+	// sops file read through the engine.
+	writeSopsFile(t, p, filepath.Join(p.dir, "team.yaml"), "token: "+fromFile+"\n")
 	s := spec{
-		Resources: []res{{Name: "s", Value: "1", SecretConfig: "canary"}, {Name: "pw", Kind: "password"}},
-		Exports:   map[string]string{"fromConfig": "s.secret"},
+		Resources: []res{{Name: "s", Value: "1", SecretConfig: "canary"}, {Name: "pw", Kind: "password"},
+			{Name: "lit", Value: "1", SecretReversed: reverse(literal)}},
+		Exports:  map[string]string{"fromConfig": "s.secret", "literal": "lit.secret"},
+		SopsFile: filepath.Join(p.dir, "team.yaml"), SopsKey: "token",
 	}
 	p.setSpec(s)
 	run(0, "preview")
@@ -50,6 +57,11 @@ func TestSecretCanaries(t *testing.T) {
 	if len(password) < 16 || password == "[secret]" {
 		t.Fatalf("the password output is %q", password)
 	}
+	if shown["literal"] != literal || shown["sops"] != fromFile {
+		t.Fatalf("the infra.Secret and sops-file secrets did not come through: outputs are %v", shown)
+	}
+	all := map[string]string{"the config secret": canary, "the password": password, "the infra.Secret literal": literal,
+		"the sops file's value": fromFile}
 
 	for _, args := range [][]string{
 		{"outputs"}, {"outputs", "--json"}, {"outputs", "pw"}, {"config", "ls"}, {"config", "ls", "--json"},
@@ -78,14 +90,15 @@ func TestSecretCanaries(t *testing.T) {
 	run(0, "stack", "history")
 
 	for _, r := range printed {
-		for name, secret := range map[string]string{"the config secret": canary, "the password": password} {
+		for name, secret := range all {
 			if strings.Contains(r.output(), secret) {
 				t.Errorf("%s was printed:\n%s", name, r)
 			}
 		}
 	}
+	// The sops file itself holds its value encrypted; everything else must too.
 	for _, root := range []string{p.dir, cacheDir, p.path("home"), p.path("config")} {
-		grepTree(t, root, map[string]string{"the config secret": canary, "the password": password})
+		grepTree(t, root, all)
 	}
 }
 
@@ -118,4 +131,12 @@ func grepTree(t *testing.T, root string, secrets map[string]string) {
 	if err != nil {
 		t.Fatalf("walk %s: %v", root, err)
 	}
+}
+
+func reverse(s string) string {
+	r := []rune(s)
+	for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+		r[i], r[j] = r[j], r[i]
+	}
+	return string(r)
 }

@@ -125,6 +125,192 @@ func (Severity) EnumDescriptor() ([]byte, []int) {
 	return file_monitor_proto_rawDescGZIP(), []int{1}
 }
 
+type ReadStackOutputsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadStackOutputsRequest) Reset() {
+	*x = ReadStackOutputsRequest{}
+	mi := &file_monitor_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadStackOutputsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadStackOutputsRequest) ProtoMessage() {}
+
+func (x *ReadStackOutputsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_monitor_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadStackOutputsRequest.ProtoReflect.Descriptor instead.
+func (*ReadStackOutputsRequest) Descriptor() ([]byte, []int) {
+	return file_monitor_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ReadStackOutputsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type ReadStackOutputsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Outputs       *propertypb.Map        `protobuf:"bytes,1,opt,name=outputs,proto3" json:"outputs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadStackOutputsResponse) Reset() {
+	*x = ReadStackOutputsResponse{}
+	mi := &file_monitor_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadStackOutputsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadStackOutputsResponse) ProtoMessage() {}
+
+func (x *ReadStackOutputsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_monitor_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadStackOutputsResponse.ProtoReflect.Descriptor instead.
+func (*ReadStackOutputsResponse) Descriptor() ([]byte, []int) {
+	return file_monitor_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ReadStackOutputsResponse) GetOutputs() *propertypb.Map {
+	if x != nil {
+		return x.Outputs
+	}
+	return nil
+}
+
+type DecryptFileRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The file's path, relative to the program's directory or absolute.
+	Path string `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	// yaml, json or dotenv; empty to choose by the file's extension.
+	Format        string `protobuf:"bytes,2,opt,name=format,proto3" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecryptFileRequest) Reset() {
+	*x = DecryptFileRequest{}
+	mi := &file_monitor_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecryptFileRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecryptFileRequest) ProtoMessage() {}
+
+func (x *DecryptFileRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_monitor_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecryptFileRequest.ProtoReflect.Descriptor instead.
+func (*DecryptFileRequest) Descriptor() ([]byte, []int) {
+	return file_monitor_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DecryptFileRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *DecryptFileRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+type DecryptFileResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Values        *propertypb.Map        `protobuf:"bytes,1,opt,name=values,proto3" json:"values,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecryptFileResponse) Reset() {
+	*x = DecryptFileResponse{}
+	mi := &file_monitor_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecryptFileResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecryptFileResponse) ProtoMessage() {}
+
+func (x *DecryptFileResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_monitor_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecryptFileResponse.ProtoReflect.Descriptor instead.
+func (*DecryptFileResponse) Descriptor() ([]byte, []int) {
+	return file_monitor_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *DecryptFileResponse) GetValues() *propertypb.Map {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
 type GetProgramInfoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -133,7 +319,7 @@ type GetProgramInfoRequest struct {
 
 func (x *GetProgramInfoRequest) Reset() {
 	*x = GetProgramInfoRequest{}
-	mi := &file_monitor_proto_msgTypes[0]
+	mi := &file_monitor_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -145,7 +331,7 @@ func (x *GetProgramInfoRequest) String() string {
 func (*GetProgramInfoRequest) ProtoMessage() {}
 
 func (x *GetProgramInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[0]
+	mi := &file_monitor_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -158,7 +344,7 @@ func (x *GetProgramInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProgramInfoRequest.ProtoReflect.Descriptor instead.
 func (*GetProgramInfoRequest) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{0}
+	return file_monitor_proto_rawDescGZIP(), []int{4}
 }
 
 type ProgramInfo struct {
@@ -177,7 +363,7 @@ type ProgramInfo struct {
 
 func (x *ProgramInfo) Reset() {
 	*x = ProgramInfo{}
-	mi := &file_monitor_proto_msgTypes[1]
+	mi := &file_monitor_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -189,7 +375,7 @@ func (x *ProgramInfo) String() string {
 func (*ProgramInfo) ProtoMessage() {}
 
 func (x *ProgramInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[1]
+	mi := &file_monitor_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -202,7 +388,7 @@ func (x *ProgramInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgramInfo.ProtoReflect.Descriptor instead.
 func (*ProgramInfo) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{1}
+	return file_monitor_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ProgramInfo) GetProject() string {
@@ -278,7 +464,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_monitor_proto_msgTypes[2]
+	mi := &file_monitor_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -290,7 +476,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[2]
+	mi := &file_monitor_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -303,7 +489,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{2}
+	return file_monitor_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RegisterRequest) GetId() uint64 {
@@ -435,7 +621,7 @@ type URNs struct {
 
 func (x *URNs) Reset() {
 	*x = URNs{}
-	mi := &file_monitor_proto_msgTypes[3]
+	mi := &file_monitor_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -447,7 +633,7 @@ func (x *URNs) String() string {
 func (*URNs) ProtoMessage() {}
 
 func (x *URNs) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[3]
+	mi := &file_monitor_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -460,7 +646,7 @@ func (x *URNs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use URNs.ProtoReflect.Descriptor instead.
 func (*URNs) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{3}
+	return file_monitor_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *URNs) GetUrns() []string {
@@ -488,7 +674,7 @@ type Alias struct {
 
 func (x *Alias) Reset() {
 	*x = Alias{}
-	mi := &file_monitor_proto_msgTypes[4]
+	mi := &file_monitor_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -500,7 +686,7 @@ func (x *Alias) String() string {
 func (*Alias) ProtoMessage() {}
 
 func (x *Alias) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[4]
+	mi := &file_monitor_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -513,7 +699,7 @@ func (x *Alias) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alias.ProtoReflect.Descriptor instead.
 func (*Alias) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{4}
+	return file_monitor_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Alias) GetUrn() string {
@@ -577,7 +763,7 @@ type CustomTimeouts struct {
 
 func (x *CustomTimeouts) Reset() {
 	*x = CustomTimeouts{}
-	mi := &file_monitor_proto_msgTypes[5]
+	mi := &file_monitor_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -589,7 +775,7 @@ func (x *CustomTimeouts) String() string {
 func (*CustomTimeouts) ProtoMessage() {}
 
 func (x *CustomTimeouts) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[5]
+	mi := &file_monitor_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -602,7 +788,7 @@ func (x *CustomTimeouts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CustomTimeouts.ProtoReflect.Descriptor instead.
 func (*CustomTimeouts) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{5}
+	return file_monitor_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CustomTimeouts) GetCreate() float64 {
@@ -641,7 +827,7 @@ type RegisterResponse struct {
 
 func (x *RegisterResponse) Reset() {
 	*x = RegisterResponse{}
-	mi := &file_monitor_proto_msgTypes[6]
+	mi := &file_monitor_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -653,7 +839,7 @@ func (x *RegisterResponse) String() string {
 func (*RegisterResponse) ProtoMessage() {}
 
 func (x *RegisterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[6]
+	mi := &file_monitor_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -666,7 +852,7 @@ func (x *RegisterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterResponse.ProtoReflect.Descriptor instead.
 func (*RegisterResponse) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{6}
+	return file_monitor_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RegisterResponse) GetId() uint64 {
@@ -714,7 +900,7 @@ type RegisterOutputsRequest struct {
 
 func (x *RegisterOutputsRequest) Reset() {
 	*x = RegisterOutputsRequest{}
-	mi := &file_monitor_proto_msgTypes[7]
+	mi := &file_monitor_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -726,7 +912,7 @@ func (x *RegisterOutputsRequest) String() string {
 func (*RegisterOutputsRequest) ProtoMessage() {}
 
 func (x *RegisterOutputsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[7]
+	mi := &file_monitor_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -739,7 +925,7 @@ func (x *RegisterOutputsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterOutputsRequest.ProtoReflect.Descriptor instead.
 func (*RegisterOutputsRequest) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{7}
+	return file_monitor_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RegisterOutputsRequest) GetUrn() string {
@@ -764,7 +950,7 @@ type RegisterOutputsResponse struct {
 
 func (x *RegisterOutputsResponse) Reset() {
 	*x = RegisterOutputsResponse{}
-	mi := &file_monitor_proto_msgTypes[8]
+	mi := &file_monitor_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -776,7 +962,7 @@ func (x *RegisterOutputsResponse) String() string {
 func (*RegisterOutputsResponse) ProtoMessage() {}
 
 func (x *RegisterOutputsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[8]
+	mi := &file_monitor_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -789,7 +975,7 @@ func (x *RegisterOutputsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterOutputsResponse.ProtoReflect.Descriptor instead.
 func (*RegisterOutputsResponse) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{8}
+	return file_monitor_proto_rawDescGZIP(), []int{12}
 }
 
 type InvokeRequest struct {
@@ -803,7 +989,7 @@ type InvokeRequest struct {
 
 func (x *InvokeRequest) Reset() {
 	*x = InvokeRequest{}
-	mi := &file_monitor_proto_msgTypes[9]
+	mi := &file_monitor_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -815,7 +1001,7 @@ func (x *InvokeRequest) String() string {
 func (*InvokeRequest) ProtoMessage() {}
 
 func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[9]
+	mi := &file_monitor_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -828,7 +1014,7 @@ func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeRequest.ProtoReflect.Descriptor instead.
 func (*InvokeRequest) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{9}
+	return file_monitor_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *InvokeRequest) GetToken() string {
@@ -862,7 +1048,7 @@ type InvokeResponse struct {
 
 func (x *InvokeResponse) Reset() {
 	*x = InvokeResponse{}
-	mi := &file_monitor_proto_msgTypes[10]
+	mi := &file_monitor_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -874,7 +1060,7 @@ func (x *InvokeResponse) String() string {
 func (*InvokeResponse) ProtoMessage() {}
 
 func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[10]
+	mi := &file_monitor_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -887,7 +1073,7 @@ func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeResponse.ProtoReflect.Descriptor instead.
 func (*InvokeResponse) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{10}
+	return file_monitor_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *InvokeResponse) GetResult() *propertypb.Map {
@@ -914,7 +1100,7 @@ type CheckFailure struct {
 
 func (x *CheckFailure) Reset() {
 	*x = CheckFailure{}
-	mi := &file_monitor_proto_msgTypes[11]
+	mi := &file_monitor_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +1112,7 @@ func (x *CheckFailure) String() string {
 func (*CheckFailure) ProtoMessage() {}
 
 func (x *CheckFailure) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[11]
+	mi := &file_monitor_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +1125,7 @@ func (x *CheckFailure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckFailure.ProtoReflect.Descriptor instead.
 func (*CheckFailure) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{11}
+	return file_monitor_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CheckFailure) GetProperty() string {
@@ -967,7 +1153,7 @@ type LogRequest struct {
 
 func (x *LogRequest) Reset() {
 	*x = LogRequest{}
-	mi := &file_monitor_proto_msgTypes[12]
+	mi := &file_monitor_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -979,7 +1165,7 @@ func (x *LogRequest) String() string {
 func (*LogRequest) ProtoMessage() {}
 
 func (x *LogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[12]
+	mi := &file_monitor_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -992,7 +1178,7 @@ func (x *LogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogRequest.ProtoReflect.Descriptor instead.
 func (*LogRequest) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{12}
+	return file_monitor_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *LogRequest) GetSeverity() Severity {
@@ -1024,7 +1210,7 @@ type LogResponse struct {
 
 func (x *LogResponse) Reset() {
 	*x = LogResponse{}
-	mi := &file_monitor_proto_msgTypes[13]
+	mi := &file_monitor_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1036,7 +1222,7 @@ func (x *LogResponse) String() string {
 func (*LogResponse) ProtoMessage() {}
 
 func (x *LogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_monitor_proto_msgTypes[13]
+	mi := &file_monitor_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1049,14 +1235,23 @@ func (x *LogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogResponse.ProtoReflect.Descriptor instead.
 func (*LogResponse) Descriptor() ([]byte, []int) {
-	return file_monitor_proto_rawDescGZIP(), []int{13}
+	return file_monitor_proto_rawDescGZIP(), []int{17}
 }
 
 var File_monitor_proto protoreflect.FileDescriptor
 
 const file_monitor_proto_rawDesc = "" +
 	"\n" +
-	"\rmonitor.proto\x12\x10infra.monitor.v1\x1a\x0eproperty.proto\"\x17\n" +
+	"\rmonitor.proto\x12\x10infra.monitor.v1\x1a\x0eproperty.proto\"-\n" +
+	"\x17ReadStackOutputsRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"L\n" +
+	"\x18ReadStackOutputsResponse\x120\n" +
+	"\aoutputs\x18\x01 \x01(\v2\x16.infra.property.v1.MapR\aoutputs\"@\n" +
+	"\x12DecryptFileRequest\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x16\n" +
+	"\x06format\x18\x02 \x01(\tR\x06format\"E\n" +
+	"\x13DecryptFileResponse\x12.\n" +
+	"\x06values\x18\x01 \x01(\v2\x16.infra.property.v1.MapR\x06values\"\x17\n" +
 	"\x15GetProgramInfoRequest\"\xc3\x01\n" +
 	"\vProgramInfo\x12\x18\n" +
 	"\aproject\x18\x01 \x01(\tR\aproject\x12\x14\n" +
@@ -1137,13 +1332,15 @@ const file_monitor_proto_rawDesc = "" +
 	"\rSEVERITY_INFO\x10\x00\x12\x12\n" +
 	"\x0eSEVERITY_DEBUG\x10\x01\x12\x14\n" +
 	"\x10SEVERITY_WARNING\x10\x02\x12\x12\n" +
-	"\x0eSEVERITY_ERROR\x10\x032\xbb\x03\n" +
+	"\x0eSEVERITY_ERROR\x10\x032\x82\x05\n" +
 	"\x0fResourceMonitor\x12X\n" +
 	"\x0eGetProgramInfo\x12'.infra.monitor.v1.GetProgramInfoRequest\x1a\x1d.infra.monitor.v1.ProgramInfo\x12U\n" +
 	"\bRegister\x12!.infra.monitor.v1.RegisterRequest\x1a\".infra.monitor.v1.RegisterResponse(\x010\x01\x12f\n" +
 	"\x0fRegisterOutputs\x12(.infra.monitor.v1.RegisterOutputsRequest\x1a).infra.monitor.v1.RegisterOutputsResponse\x12K\n" +
 	"\x06Invoke\x12\x1f.infra.monitor.v1.InvokeRequest\x1a .infra.monitor.v1.InvokeResponse\x12B\n" +
-	"\x03Log\x12\x1c.infra.monitor.v1.LogRequest\x1a\x1d.infra.monitor.v1.LogResponseB,Z*github.com/infrago/infra/sdk/rpc/monitorpbb\x06proto3"
+	"\x03Log\x12\x1c.infra.monitor.v1.LogRequest\x1a\x1d.infra.monitor.v1.LogResponse\x12i\n" +
+	"\x10ReadStackOutputs\x12).infra.monitor.v1.ReadStackOutputsRequest\x1a*.infra.monitor.v1.ReadStackOutputsResponse\x12Z\n" +
+	"\vDecryptFile\x12$.infra.monitor.v1.DecryptFileRequest\x1a%.infra.monitor.v1.DecryptFileResponseB,Z*github.com/infrago/infra/sdk/rpc/monitorpbb\x06proto3"
 
 var (
 	file_monitor_proto_rawDescOnce sync.Once
@@ -1158,56 +1355,66 @@ func file_monitor_proto_rawDescGZIP() []byte {
 }
 
 var file_monitor_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_monitor_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_monitor_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_monitor_proto_goTypes = []any{
-	(Tristate)(0),                   // 0: infra.monitor.v1.Tristate
-	(Severity)(0),                   // 1: infra.monitor.v1.Severity
-	(*GetProgramInfoRequest)(nil),   // 2: infra.monitor.v1.GetProgramInfoRequest
-	(*ProgramInfo)(nil),             // 3: infra.monitor.v1.ProgramInfo
-	(*RegisterRequest)(nil),         // 4: infra.monitor.v1.RegisterRequest
-	(*URNs)(nil),                    // 5: infra.monitor.v1.URNs
-	(*Alias)(nil),                   // 6: infra.monitor.v1.Alias
-	(*CustomTimeouts)(nil),          // 7: infra.monitor.v1.CustomTimeouts
-	(*RegisterResponse)(nil),        // 8: infra.monitor.v1.RegisterResponse
-	(*RegisterOutputsRequest)(nil),  // 9: infra.monitor.v1.RegisterOutputsRequest
-	(*RegisterOutputsResponse)(nil), // 10: infra.monitor.v1.RegisterOutputsResponse
-	(*InvokeRequest)(nil),           // 11: infra.monitor.v1.InvokeRequest
-	(*InvokeResponse)(nil),          // 12: infra.monitor.v1.InvokeResponse
-	(*CheckFailure)(nil),            // 13: infra.monitor.v1.CheckFailure
-	(*LogRequest)(nil),              // 14: infra.monitor.v1.LogRequest
-	(*LogResponse)(nil),             // 15: infra.monitor.v1.LogResponse
-	nil,                             // 16: infra.monitor.v1.RegisterRequest.PropertyDependenciesEntry
-	(*propertypb.Map)(nil),          // 17: infra.property.v1.Map
+	(Tristate)(0),                    // 0: infra.monitor.v1.Tristate
+	(Severity)(0),                    // 1: infra.monitor.v1.Severity
+	(*ReadStackOutputsRequest)(nil),  // 2: infra.monitor.v1.ReadStackOutputsRequest
+	(*ReadStackOutputsResponse)(nil), // 3: infra.monitor.v1.ReadStackOutputsResponse
+	(*DecryptFileRequest)(nil),       // 4: infra.monitor.v1.DecryptFileRequest
+	(*DecryptFileResponse)(nil),      // 5: infra.monitor.v1.DecryptFileResponse
+	(*GetProgramInfoRequest)(nil),    // 6: infra.monitor.v1.GetProgramInfoRequest
+	(*ProgramInfo)(nil),              // 7: infra.monitor.v1.ProgramInfo
+	(*RegisterRequest)(nil),          // 8: infra.monitor.v1.RegisterRequest
+	(*URNs)(nil),                     // 9: infra.monitor.v1.URNs
+	(*Alias)(nil),                    // 10: infra.monitor.v1.Alias
+	(*CustomTimeouts)(nil),           // 11: infra.monitor.v1.CustomTimeouts
+	(*RegisterResponse)(nil),         // 12: infra.monitor.v1.RegisterResponse
+	(*RegisterOutputsRequest)(nil),   // 13: infra.monitor.v1.RegisterOutputsRequest
+	(*RegisterOutputsResponse)(nil),  // 14: infra.monitor.v1.RegisterOutputsResponse
+	(*InvokeRequest)(nil),            // 15: infra.monitor.v1.InvokeRequest
+	(*InvokeResponse)(nil),           // 16: infra.monitor.v1.InvokeResponse
+	(*CheckFailure)(nil),             // 17: infra.monitor.v1.CheckFailure
+	(*LogRequest)(nil),               // 18: infra.monitor.v1.LogRequest
+	(*LogResponse)(nil),              // 19: infra.monitor.v1.LogResponse
+	nil,                              // 20: infra.monitor.v1.RegisterRequest.PropertyDependenciesEntry
+	(*propertypb.Map)(nil),           // 21: infra.property.v1.Map
 }
 var file_monitor_proto_depIdxs = []int32{
-	17, // 0: infra.monitor.v1.ProgramInfo.config:type_name -> infra.property.v1.Map
-	17, // 1: infra.monitor.v1.RegisterRequest.inputs:type_name -> infra.property.v1.Map
-	16, // 2: infra.monitor.v1.RegisterRequest.property_dependencies:type_name -> infra.monitor.v1.RegisterRequest.PropertyDependenciesEntry
-	0,  // 3: infra.monitor.v1.RegisterRequest.delete_before_replace:type_name -> infra.monitor.v1.Tristate
-	6,  // 4: infra.monitor.v1.RegisterRequest.aliases:type_name -> infra.monitor.v1.Alias
-	7,  // 5: infra.monitor.v1.RegisterRequest.custom_timeouts:type_name -> infra.monitor.v1.CustomTimeouts
-	17, // 6: infra.monitor.v1.RegisterResponse.outputs:type_name -> infra.property.v1.Map
-	17, // 7: infra.monitor.v1.RegisterOutputsRequest.outputs:type_name -> infra.property.v1.Map
-	17, // 8: infra.monitor.v1.InvokeRequest.args:type_name -> infra.property.v1.Map
-	17, // 9: infra.monitor.v1.InvokeResponse.result:type_name -> infra.property.v1.Map
-	13, // 10: infra.monitor.v1.InvokeResponse.failures:type_name -> infra.monitor.v1.CheckFailure
-	1,  // 11: infra.monitor.v1.LogRequest.severity:type_name -> infra.monitor.v1.Severity
-	5,  // 12: infra.monitor.v1.RegisterRequest.PropertyDependenciesEntry.value:type_name -> infra.monitor.v1.URNs
-	2,  // 13: infra.monitor.v1.ResourceMonitor.GetProgramInfo:input_type -> infra.monitor.v1.GetProgramInfoRequest
-	4,  // 14: infra.monitor.v1.ResourceMonitor.Register:input_type -> infra.monitor.v1.RegisterRequest
-	9,  // 15: infra.monitor.v1.ResourceMonitor.RegisterOutputs:input_type -> infra.monitor.v1.RegisterOutputsRequest
-	11, // 16: infra.monitor.v1.ResourceMonitor.Invoke:input_type -> infra.monitor.v1.InvokeRequest
-	14, // 17: infra.monitor.v1.ResourceMonitor.Log:input_type -> infra.monitor.v1.LogRequest
-	3,  // 18: infra.monitor.v1.ResourceMonitor.GetProgramInfo:output_type -> infra.monitor.v1.ProgramInfo
-	8,  // 19: infra.monitor.v1.ResourceMonitor.Register:output_type -> infra.monitor.v1.RegisterResponse
-	10, // 20: infra.monitor.v1.ResourceMonitor.RegisterOutputs:output_type -> infra.monitor.v1.RegisterOutputsResponse
-	12, // 21: infra.monitor.v1.ResourceMonitor.Invoke:output_type -> infra.monitor.v1.InvokeResponse
-	15, // 22: infra.monitor.v1.ResourceMonitor.Log:output_type -> infra.monitor.v1.LogResponse
-	18, // [18:23] is the sub-list for method output_type
-	13, // [13:18] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	21, // 0: infra.monitor.v1.ReadStackOutputsResponse.outputs:type_name -> infra.property.v1.Map
+	21, // 1: infra.monitor.v1.DecryptFileResponse.values:type_name -> infra.property.v1.Map
+	21, // 2: infra.monitor.v1.ProgramInfo.config:type_name -> infra.property.v1.Map
+	21, // 3: infra.monitor.v1.RegisterRequest.inputs:type_name -> infra.property.v1.Map
+	20, // 4: infra.monitor.v1.RegisterRequest.property_dependencies:type_name -> infra.monitor.v1.RegisterRequest.PropertyDependenciesEntry
+	0,  // 5: infra.monitor.v1.RegisterRequest.delete_before_replace:type_name -> infra.monitor.v1.Tristate
+	10, // 6: infra.monitor.v1.RegisterRequest.aliases:type_name -> infra.monitor.v1.Alias
+	11, // 7: infra.monitor.v1.RegisterRequest.custom_timeouts:type_name -> infra.monitor.v1.CustomTimeouts
+	21, // 8: infra.monitor.v1.RegisterResponse.outputs:type_name -> infra.property.v1.Map
+	21, // 9: infra.monitor.v1.RegisterOutputsRequest.outputs:type_name -> infra.property.v1.Map
+	21, // 10: infra.monitor.v1.InvokeRequest.args:type_name -> infra.property.v1.Map
+	21, // 11: infra.monitor.v1.InvokeResponse.result:type_name -> infra.property.v1.Map
+	17, // 12: infra.monitor.v1.InvokeResponse.failures:type_name -> infra.monitor.v1.CheckFailure
+	1,  // 13: infra.monitor.v1.LogRequest.severity:type_name -> infra.monitor.v1.Severity
+	9,  // 14: infra.monitor.v1.RegisterRequest.PropertyDependenciesEntry.value:type_name -> infra.monitor.v1.URNs
+	6,  // 15: infra.monitor.v1.ResourceMonitor.GetProgramInfo:input_type -> infra.monitor.v1.GetProgramInfoRequest
+	8,  // 16: infra.monitor.v1.ResourceMonitor.Register:input_type -> infra.monitor.v1.RegisterRequest
+	13, // 17: infra.monitor.v1.ResourceMonitor.RegisterOutputs:input_type -> infra.monitor.v1.RegisterOutputsRequest
+	15, // 18: infra.monitor.v1.ResourceMonitor.Invoke:input_type -> infra.monitor.v1.InvokeRequest
+	18, // 19: infra.monitor.v1.ResourceMonitor.Log:input_type -> infra.monitor.v1.LogRequest
+	2,  // 20: infra.monitor.v1.ResourceMonitor.ReadStackOutputs:input_type -> infra.monitor.v1.ReadStackOutputsRequest
+	4,  // 21: infra.monitor.v1.ResourceMonitor.DecryptFile:input_type -> infra.monitor.v1.DecryptFileRequest
+	7,  // 22: infra.monitor.v1.ResourceMonitor.GetProgramInfo:output_type -> infra.monitor.v1.ProgramInfo
+	12, // 23: infra.monitor.v1.ResourceMonitor.Register:output_type -> infra.monitor.v1.RegisterResponse
+	14, // 24: infra.monitor.v1.ResourceMonitor.RegisterOutputs:output_type -> infra.monitor.v1.RegisterOutputsResponse
+	16, // 25: infra.monitor.v1.ResourceMonitor.Invoke:output_type -> infra.monitor.v1.InvokeResponse
+	19, // 26: infra.monitor.v1.ResourceMonitor.Log:output_type -> infra.monitor.v1.LogResponse
+	3,  // 27: infra.monitor.v1.ResourceMonitor.ReadStackOutputs:output_type -> infra.monitor.v1.ReadStackOutputsResponse
+	5,  // 28: infra.monitor.v1.ResourceMonitor.DecryptFile:output_type -> infra.monitor.v1.DecryptFileResponse
+	22, // [22:29] is the sub-list for method output_type
+	15, // [15:22] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_monitor_proto_init() }
@@ -1221,7 +1428,7 @@ func file_monitor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_monitor_proto_rawDesc), len(file_monitor_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   15,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

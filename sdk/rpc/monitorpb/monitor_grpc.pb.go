@@ -21,11 +21,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ResourceMonitor_GetProgramInfo_FullMethodName  = "/infra.monitor.v1.ResourceMonitor/GetProgramInfo"
-	ResourceMonitor_Register_FullMethodName        = "/infra.monitor.v1.ResourceMonitor/Register"
-	ResourceMonitor_RegisterOutputs_FullMethodName = "/infra.monitor.v1.ResourceMonitor/RegisterOutputs"
-	ResourceMonitor_Invoke_FullMethodName          = "/infra.monitor.v1.ResourceMonitor/Invoke"
-	ResourceMonitor_Log_FullMethodName             = "/infra.monitor.v1.ResourceMonitor/Log"
+	ResourceMonitor_GetProgramInfo_FullMethodName   = "/infra.monitor.v1.ResourceMonitor/GetProgramInfo"
+	ResourceMonitor_Register_FullMethodName         = "/infra.monitor.v1.ResourceMonitor/Register"
+	ResourceMonitor_RegisterOutputs_FullMethodName  = "/infra.monitor.v1.ResourceMonitor/RegisterOutputs"
+	ResourceMonitor_Invoke_FullMethodName           = "/infra.monitor.v1.ResourceMonitor/Invoke"
+	ResourceMonitor_Log_FullMethodName              = "/infra.monitor.v1.ResourceMonitor/Log"
+	ResourceMonitor_ReadStackOutputs_FullMethodName = "/infra.monitor.v1.ResourceMonitor/ReadStackOutputs"
+	ResourceMonitor_DecryptFile_FullMethodName      = "/infra.monitor.v1.ResourceMonitor/DecryptFile"
 )
 
 // ResourceMonitorClient is the client API for ResourceMonitor service.
@@ -46,6 +48,11 @@ type ResourceMonitorClient interface {
 	Invoke(ctx context.Context, in *InvokeRequest, opts ...grpc.CallOption) (*InvokeResponse, error)
 	// Log shows a message from the program in the engine's display.
 	Log(ctx context.Context, in *LogRequest, opts ...grpc.CallOption) (*LogResponse, error)
+	// ReadStackOutputs returns another stack's outputs ("stack" of this project, or "project/stack") from the same
+	// backend; secret outputs arrive as secrets.
+	ReadStackOutputs(ctx context.Context, in *ReadStackOutputsRequest, opts ...grpc.CallOption) (*ReadStackOutputsResponse, error)
+	// DecryptFile decrypts a sops-encrypted file on the program's behalf; every value arrives as a secret.
+	DecryptFile(ctx context.Context, in *DecryptFileRequest, opts ...grpc.CallOption) (*DecryptFileResponse, error)
 }
 
 type resourceMonitorClient struct {
@@ -109,6 +116,26 @@ func (c *resourceMonitorClient) Log(ctx context.Context, in *LogRequest, opts ..
 	return out, nil
 }
 
+func (c *resourceMonitorClient) ReadStackOutputs(ctx context.Context, in *ReadStackOutputsRequest, opts ...grpc.CallOption) (*ReadStackOutputsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReadStackOutputsResponse)
+	err := c.cc.Invoke(ctx, ResourceMonitor_ReadStackOutputs_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *resourceMonitorClient) DecryptFile(ctx context.Context, in *DecryptFileRequest, opts ...grpc.CallOption) (*DecryptFileResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DecryptFileResponse)
+	err := c.cc.Invoke(ctx, ResourceMonitor_DecryptFile_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ResourceMonitorServer is the server API for ResourceMonitor service.
 // All implementations must embed UnimplementedResourceMonitorServer
 // for forward compatibility.
@@ -127,6 +154,11 @@ type ResourceMonitorServer interface {
 	Invoke(context.Context, *InvokeRequest) (*InvokeResponse, error)
 	// Log shows a message from the program in the engine's display.
 	Log(context.Context, *LogRequest) (*LogResponse, error)
+	// ReadStackOutputs returns another stack's outputs ("stack" of this project, or "project/stack") from the same
+	// backend; secret outputs arrive as secrets.
+	ReadStackOutputs(context.Context, *ReadStackOutputsRequest) (*ReadStackOutputsResponse, error)
+	// DecryptFile decrypts a sops-encrypted file on the program's behalf; every value arrives as a secret.
+	DecryptFile(context.Context, *DecryptFileRequest) (*DecryptFileResponse, error)
 	mustEmbedUnimplementedResourceMonitorServer()
 }
 
@@ -151,6 +183,12 @@ func (UnimplementedResourceMonitorServer) Invoke(context.Context, *InvokeRequest
 }
 func (UnimplementedResourceMonitorServer) Log(context.Context, *LogRequest) (*LogResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Log not implemented")
+}
+func (UnimplementedResourceMonitorServer) ReadStackOutputs(context.Context, *ReadStackOutputsRequest) (*ReadStackOutputsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReadStackOutputs not implemented")
+}
+func (UnimplementedResourceMonitorServer) DecryptFile(context.Context, *DecryptFileRequest) (*DecryptFileResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DecryptFile not implemented")
 }
 func (UnimplementedResourceMonitorServer) mustEmbedUnimplementedResourceMonitorServer() {}
 func (UnimplementedResourceMonitorServer) testEmbeddedByValue()                         {}
@@ -252,6 +290,42 @@ func _ResourceMonitor_Log_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ResourceMonitor_ReadStackOutputs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReadStackOutputsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ResourceMonitorServer).ReadStackOutputs(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ResourceMonitor_ReadStackOutputs_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ResourceMonitorServer).ReadStackOutputs(ctx, req.(*ReadStackOutputsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ResourceMonitor_DecryptFile_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DecryptFileRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ResourceMonitorServer).DecryptFile(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ResourceMonitor_DecryptFile_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ResourceMonitorServer).DecryptFile(ctx, req.(*DecryptFileRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ResourceMonitor_ServiceDesc is the grpc.ServiceDesc for ResourceMonitor service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -274,6 +348,14 @@ var ResourceMonitor_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Log",
 			Handler:    _ResourceMonitor_Log_Handler,
+		},
+		{
+			MethodName: "ReadStackOutputs",
+			Handler:    _ResourceMonitor_ReadStackOutputs_Handler,
+		},
+		{
+			MethodName: "DecryptFile",
+			Handler:    _ResourceMonitor_DecryptFile_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

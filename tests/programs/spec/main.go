@@ -23,22 +23,32 @@ type Spec struct {
 	Panic bool `json:"panic"`
 	// IntConfig names a config key the program reads as an integer (and exports as "int").
 	IntConfig string `json:"intConfig"`
+	// StackRef names another stack whose outputs are exported as "ref-<name>".
+	StackRef string `json:"stackRef"`
+	// SopsFile names a sops-encrypted file whose SopsKey value is exported as "sops" (a secret).
+	SopsFile string `json:"sopsFile"`
+	SopsKey  string `json:"sopsKey"`
+	// PrintSecretConfig names a secret config key the program prints to its standard output.
+	PrintSecretConfig string `json:"printSecretConfig"`
 }
 
 // Res is one resource.
 type Res struct {
-	Name                string   `json:"name"`
-	Kind                string   `json:"kind"` // thing (default), component, password (random:index:Password) or raw
-	Type                string   `json:"type"` // for kind raw: the type token to register
-	Value               string   `json:"value"`
-	ValueFrom           string   `json:"valueFrom"` // take Value from another resource's echo output
-	ReplaceKey          string   `json:"replaceKey"`
-	Fail                string   `json:"fail"`
-	CrashOn             string   `json:"crashOn"`
-	HangOn              string   `json:"hangOn"`
-	SleepMs             int      `json:"sleepMs"`
-	Secret              string   `json:"secret"`
-	SecretConfig        string   `json:"secretConfig"` // take Secret from this secret config key
+	Name         string `json:"name"`
+	Kind         string `json:"kind"` // thing (default), component, password (random:index:Password) or raw
+	Type         string `json:"type"` // for kind raw: the type token to register
+	Value        string `json:"value"`
+	ValueFrom    string `json:"valueFrom"` // take Value from another resource's echo output
+	ReplaceKey   string `json:"replaceKey"`
+	Fail         string `json:"fail"`
+	CrashOn      string `json:"crashOn"`
+	HangOn       string `json:"hangOn"`
+	SleepMs      int    `json:"sleepMs"`
+	Secret       string `json:"secret"`
+	SecretConfig string `json:"secretConfig"` // take Secret from this secret config key
+	// SecretReversed is a Secret written backwards: the program turns it around before wrapping it in
+	// infra.Secret, so the secret itself appears nowhere but where the program puts it.
+	SecretReversed      string   `json:"secretReversed"`
 	DependsOn           []string `json:"dependsOn"`
 	Parent              string   `json:"parent"`
 	Protect             bool     `json:"protect"`
@@ -166,6 +176,13 @@ func main() {
 			if r.Secret != "" {
 				args.Secret = infra.Secret[string](infra.String(r.Secret))
 			}
+			if r.SecretReversed != "" {
+				runes := []rune(r.SecretReversed)
+				for i, j := 0, len(runes)-1; i < j; i, j = i+1, j-1 {
+					runes[i], runes[j] = runes[j], runes[i]
+				}
+				args.Secret = infra.Secret(infra.String(string(runes)))
+			}
 			if r.SecretConfig != "" {
 				s, err := cfg.RequireSecret(r.SecretConfig)
 				if err != nil {
@@ -221,6 +238,36 @@ func main() {
 				return err
 			}
 			ctx.Export("int", infra.Int(n))
+		}
+		if spec.StackRef != "" {
+			ref, err := infra.NewStackReference(ctx, spec.StackRef)
+			if err != nil {
+				return err
+			}
+			for _, n := range ref.OutputNames() {
+				ctx.Export("ref-"+n, ref.Output(n))
+			}
+		}
+		if spec.SopsFile != "" {
+			f, err := infra.ReadSecretsFile(ctx, spec.SopsFile)
+			if err != nil {
+				return err
+			}
+			v, err := f.Get(spec.SopsKey)
+			if err != nil {
+				return err
+			}
+			ctx.Export("sops", v)
+		}
+		if spec.PrintSecretConfig != "" {
+			s, err := cfg.RequireSecret(spec.PrintSecretConfig)
+			if err != nil {
+				return err
+			}
+			infra.Apply(s, func(v string) int {
+				fmt.Println("the secret is", v)
+				return 0
+			})
 		}
 		if spec.Invoke != "" {
 			out, err := testkit.Echo(ctx, spec.Invoke)
