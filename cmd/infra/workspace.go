@@ -320,6 +320,12 @@ func (s *stack) saveState(ctx context.Context, snap *state.Snapshot, info backen
 		return fmt.Errorf("save the state of stack %s: %w", s.name, err)
 	}
 	s.version = snap.Serial
+	if keep := s.ws.proj.HistoryKeep; keep > 0 {
+		// Retention is housekeeping: the state is saved; a failure here only leaves old versions behind.
+		if err := s.ws.store.PruneHistory(ctx, s.ref, keep); err != nil {
+			fmt.Fprintf(os.Stderr, "warning: pruning the history of stack %s to %d versions: %v\n", s.name, keep, err)
+		}
+	}
 	return nil
 }
 

@@ -33,6 +33,8 @@ type Project struct {
 	// Config declares the project's config keys, by full key ("<namespace>:<name>") or by bare name, which means
 	// the project's own namespace (see QualifyKey).
 	Config map[string]ConfigDecl
+	// HistoryKeep is how many versions each stack's history keeps (0: all of them).
+	HistoryKeep int
 	// Providers configures provider plugins by name.
 	Providers map[string]ProviderSpec
 }

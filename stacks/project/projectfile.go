@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -21,6 +22,11 @@ type projectFile struct {
 	Backend     string                    `yaml:"backend,omitempty"`
 	Config      map[string]configDeclFile `yaml:"config,omitempty"`
 	Providers   map[string]providerFile   `yaml:"providers,omitempty"`
+	History     *historyFile              `yaml:"history,omitempty"`
+}
+
+type historyFile struct {
+	Keep int `yaml:"keep"`
 }
 
 type configDeclFile struct {
@@ -36,7 +42,7 @@ type providerFile struct {
 }
 
 var (
-	projectFields  = []string{"name", "description", "main", "backend", "config", "providers"}
+	projectFields  = []string{"name", "description", "main", "backend", "config", "providers", "history"}
 	configFields   = []string{"type", "default", "description", "secret"}
 	providerFields = []string{"path", "sha256"}
 )
@@ -91,6 +97,8 @@ func parseProject(file string, data []byte) (*Project, error) {
 			p.Config = parseConfigDecls(ps, v)
 		case "providers":
 			p.Providers = parseProviders(ps, v)
+		case "history":
+			p.HistoryKeep = parseHistory(ps, v)
 		default:
 			ps.add(k.Line, "%s", unknownMsg("field", k.Value, projectFields))
 		}
@@ -109,6 +117,21 @@ func parseProject(file string, data []byte) (*Project, error) {
 		return nil, &FileError{File: file, Msg: fmt.Sprintf("invalid project file: %v", err)}
 	}
 	return p, nil
+}
+
+// parseHistory reads `history: {keep: N}`, the number of versions each stack's history keeps.
+func parseHistory(ps *problems, n *yaml.Node) int {
+	if n.Kind != yaml.MappingNode || len(n.Content) != 2 || n.Content[0].Value != "keep" {
+		ps.add(n.Line, "history must be a mapping with one field, keep: the number of versions to keep (e.g. history: {keep: 100})")
+		return 0
+	}
+	v := n.Content[1]
+	keep, err := strconv.Atoi(v.Value)
+	if v.Kind != yaml.ScalarNode || err != nil || keep < 1 {
+		ps.add(v.Line, "history.keep must be a whole number of versions, at least 1")
+		return 0
+	}
+	return keep
 }
 
 // stringField reads a scalar string field; null reads as "". It reports anything else.
@@ -362,6 +385,9 @@ func parseProviders(ps *problems, n *yaml.Node) map[string]ProviderSpec {
 // marshalProject renders a project in the file's canonical layout.
 func marshalProject(p *Project) ([]byte, error) {
 	pf := projectFile{Name: p.Name, Description: p.Description, Main: p.Main, Backend: p.Backend}
+	if p.HistoryKeep > 0 {
+		pf.History = &historyFile{Keep: p.HistoryKeep}
+	}
 	if len(p.Config) > 0 {
 		pf.Config = map[string]configDeclFile{}
 		for k, d := range p.Config {
