@@ -181,6 +181,13 @@ func (p *Printer) stepDone(s *events.Step) {
 	if s.Op == events.OpReplace && len(s.Replaces) > 0 {
 		status += " (because of " + strings.Join(s.Replaces, ", ") + ")"
 	}
+	if s.Op == events.OpRefresh {
+		// Drift is what happened outside infra, shown apart from what the program changes.
+		status = "drifted: changed outside infra"
+		if s.Gone {
+			status = "drifted: deleted outside infra"
+		}
+	}
 	p.stepLine(s, status)
 	p.details(s)
 }
@@ -188,7 +195,7 @@ func (p *Printer) stepDone(s *events.Step) {
 func (p *Printer) details(s *events.Step) {
 	indent := strings.Repeat("  ", strings.Count(s.URN.QualifiedType(), "$")) + "      "
 	switch s.Op {
-	case events.OpUpdate, events.OpReplace:
+	case events.OpUpdate, events.OpReplace, events.OpRefresh:
 		for _, d := range s.Diffs {
 			p.diffLine(indent, d)
 		}
@@ -318,6 +325,9 @@ func changeSummary(s *events.Summary) string {
 	}
 	if n := s.Changes[events.OpSame]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d unchanged", n))
+	}
+	if n := s.Changes[events.OpRefresh]; n > 0 {
+		parts = append([]string{fmt.Sprintf("%d drifted", n)}, parts...)
 	}
 	if len(parts) == 0 {
 		return "no changes"

@@ -61,6 +61,8 @@ type Options struct {
 	DecryptFile func(ctx context.Context, path, format string) (map[string]any, error)
 	// Secret is told every secret handed to the program outside registrations (stack references, sops files).
 	Secret func(resource.PropertyValue)
+	// Refresh reads every object's live state before the update, so drift is shown and corrected.
+	Refresh bool
 }
 
 // Result is what a run produced.
@@ -70,9 +72,11 @@ type Result struct {
 	Snapshot *state.Snapshot
 	// Changes counts the steps by operation.
 	Changes map[events.Op]int
-	// HasChanges reports whether anything (would have) changed.
+	// HasChanges reports whether anything (would have) changed, drift found by a refresh included.
 	HasChanges bool
-	Duration   time.Duration
+	// Drifted and Gone count what a refresh found changed or deleted outside infra.
+	Drifted, Gone int
+	Duration      time.Duration
 }
 
 // ErrReported wraps failures that have already been shown through events.
@@ -115,8 +119,7 @@ func (o *Options) recover(ctx context.Context) error {
 	}
 	recovered, err := deploy.Recover(ctx, old, o.Pending, o.deployOptions())
 	if err != nil {
-		var ue *deploy.UnresolvedError
-		if errors.As(err, &ue) {
+		if deploy.Shown(err) {
 			return &shownError{err} // Recover reported it
 		}
 		return err
@@ -147,8 +150,12 @@ func (o Options) emitPrelude(action string) {
 		Project: o.Project, Stack: o.Stack, DryRun: o.DryRun, Action: action}})
 }
 
-func (o Options) emitSummary(d *deploy.Deployment, start time.Time, failed bool, snap *state.Snapshot) {
-	s := &events.Summary{DryRun: o.DryRun, Changes: d.Changes(), Duration: time.Since(start), Failed: failed,
+func (o Options) emitSummary(d *deploy.Deployment, start time.Time, failed bool, snap *state.Snapshot, refreshed *deploy.RefreshResult) {
+	changes := d.Changes()
+	if refreshed != nil && refreshed.Drifted+refreshed.Gone > 0 {
+		changes[events.OpRefresh] = refreshed.Drifted + refreshed.Gone
+	}
+	s := &events.Summary{DryRun: o.DryRun, Changes: changes, Duration: time.Since(start), Failed: failed,
 		Outputs: d.StackOutputs(), OldOutputs: d.Old().Outputs}
 	if snap != nil {
 		s.ResourceCount = snap.Live()
@@ -188,6 +195,10 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	if err := o.recover(ctx); err != nil {
+		return nil, err
+	}
+	refreshed, err := o.refresh(ctx)
+	if err != nil {
 		return nil, err
 	}
 	d := o.deployment()
@@ -242,14 +253,63 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 		failure = d.Err()
 	}
 	res := &Result{Changes: d.Changes(), HasChanges: d.HasChanges(), Duration: time.Since(start)}
+	if refreshed != nil {
+		res.Drifted, res.Gone = refreshed.Drifted, refreshed.Gone
+		res.HasChanges = res.HasChanges || refreshed.Drifted+refreshed.Gone > 0
+	}
 	snap := d.Snapshot()
 	if !o.DryRun {
 		res.Snapshot = snap
 	}
-	o.emitSummary(d, start, failure != nil, snap)
+	o.emitSummary(d, start, failure != nil, snap, refreshed)
 	if failure != nil {
 		return res, &shownError{failure}
 	}
+	return res, nil
+}
+
+// refresh reads the live state of every object first when Refresh is set, replacing o.Old.
+func (o *Options) refresh(ctx context.Context) (*deploy.RefreshResult, error) {
+	if !o.Refresh || o.Old == nil {
+		return nil, nil
+	}
+	rr, err := deploy.Refresh(ctx, o.Old, o.deployOptions())
+	if err != nil {
+		if deploy.Shown(err) {
+			return nil, &shownError{err}
+		}
+		return nil, err
+	}
+	o.Old = rr.Snapshot
+	return rr, nil
+}
+
+// Refresh reads every object's live state and returns the stack's state as the objects are now (with DryRun,
+// only shows the drift).
+func Refresh(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
+	if o.Events == nil {
+		o.Events = events.Discard
+	}
+	o.emitPrelude("refresh")
+	if err := o.recover(ctx); err != nil {
+		return nil, err
+	}
+	o.Refresh = true
+	rr, err := o.refresh(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if rr == nil {
+		rr = &deploy.RefreshResult{Snapshot: &state.Snapshot{Project: o.Project, Stack: o.Stack}}
+	}
+	d := deploy.New(rr.Snapshot, o.deployOptions())
+	res := &Result{Changes: map[events.Op]int{events.OpRefresh: rr.Drifted + rr.Gone}, HasChanges: rr.Drifted+rr.Gone > 0,
+		Drifted: rr.Drifted, Gone: rr.Gone, Duration: time.Since(start)}
+	if !o.DryRun {
+		res.Snapshot = rr.Snapshot
+	}
+	o.emitSummary(d, start, false, rr.Snapshot, rr)
 	return res, nil
 }
 
@@ -273,7 +333,7 @@ func Destroy(ctx context.Context, o Options) (*Result, error) {
 	if !o.DryRun {
 		res.Snapshot = snap
 	}
-	o.emitSummary(d, start, failure != nil, snap)
+	o.emitSummary(d, start, failure != nil, snap, nil)
 	if failure != nil {
 		return res, &shownError{failure}
 	}

@@ -29,6 +29,7 @@ type runFlags struct {
 	yes             bool
 	skipPreview     bool
 	message         string
+	refresh         bool
 }
 
 func (f *runFlags) register(cmd *cobra.Command, mutating bool) {
@@ -38,6 +39,7 @@ func (f *runFlags) register(cmd *cobra.Command, mutating bool) {
 	fl.BoolVar(&f.showSames, "show-sames", false, "list unchanged resources too")
 	if cmd.Name() != "destroy" {
 		fl.BoolVar(&f.expectNoChanges, "expect-no-changes", false, "exit with status 2 if there are changes")
+		fl.BoolVarP(&f.refresh, "refresh", "r", false, "read every object's live state first: drift is shown and, with up, changed back")
 	}
 	if mutating {
 		fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
@@ -215,6 +217,7 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 		return err
 	}
 	opts.Old = old
+	opts.Refresh = f.refresh
 	interactiveUp := !previewOnly && !f.yes && !f.skipPreview
 	if previewOnly || interactiveUp {
 		pr := a.printer(out, f)
@@ -249,6 +252,7 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 			return err
 		}
 		opts.Old = old
+		opts.Refresh = f.refresh
 	}
 	opts.DryRun = false
 	opts.Events = a.printer(out, f)

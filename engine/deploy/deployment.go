@@ -577,3 +577,9 @@ func (d *Deployment) registerComponent(urn resource.URN, reg *Registration, old 
 	d.emit(events.Event{Kind: events.KindStepDone, Step: step})
 	return &Result{URN: urn, Outputs: r.Outputs}, nil
 }
+
+// Shown reports whether err was already reported through the deployment's events.
+func Shown(err error) bool {
+	var s *shownError
+	return errors.As(err, &s)
+}

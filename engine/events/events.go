@@ -24,6 +24,9 @@ const (
 	OpDeleteReplaced Op = "delete-replaced"
 	// OpCreateReplacement creates the new object of a replacement.
 	OpCreateReplacement Op = "create-replacement"
+	// OpRefresh reads an object's live state; a refresh step with Diffs is drift (the object changed outside),
+	// one with Gone set found the object deleted outside.
+	OpRefresh Op = "refresh"
 )
 
 // Symbol is the marker displays put in front of a step.
@@ -39,7 +42,7 @@ func (op Op) Symbol() string {
 		return "-"
 	case OpImport:
 		return "="
-	case OpRead:
+	case OpRead, OpRefresh:
 		return ">"
 	}
 	return " "
@@ -106,6 +109,8 @@ type Step struct {
 	Logical bool
 	// Retained marks a delete that only forgets the object (RetainOnDelete): it is left in place.
 	Retained bool
+	// Gone marks a refresh that found the object deleted outside infra.
+	Gone bool
 }
 
 // Severity ranks diagnostics.

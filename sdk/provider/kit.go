@@ -408,6 +408,11 @@ func (r *resourceType[I, O]) ops() resourceOps {
 			if err != nil {
 				return "", nil, nil, fmt.Errorf("encode outputs: %w", err)
 			}
+			// Typed Go values cannot leave a property absent: drop the zero values of properties the state did
+			// not have, or a read would look like a change.
+			if !req.Import {
+				ins, outs = pruneAddedZeros(inM, ins), pruneAddedZeros(outM, outs)
+			}
 			return resp.ID, restoreSecrets(inM, ins), restoreSecrets(outM, outs), nil
 		}
 	}
@@ -429,6 +434,7 @@ func (r *resourceType[I, O]) ops() resourceOps {
 			if err != nil {
 				return "", nil, nil, fmt.Errorf("encode outputs: %w", err)
 			}
+			ins = pruneAddedZeros(inM, ins)
 			return resp.ID, restoreSecrets(inM, ins), restoreSecrets(inM, outs), nil
 		}
 	}

@@ -268,6 +268,9 @@ func mapsEqual(a, b PropertyMap, ignoreSecret bool) bool {
 // Equal reports whether m and o hold the same properties, secretness included.
 func (m PropertyMap) Equal(o PropertyMap) bool { return mapsEqual(m, o, false) }
 
+// EqualIgnoringSecrets reports whether m and o hold the same plaintext, whatever is marked secret.
+func (m PropertyMap) EqualIgnoringSecrets(o PropertyMap) bool { return mapsEqual(m, o, true) }
+
 // ContainsUnknowns reports whether any property is or holds an unknown value.
 func (m PropertyMap) ContainsUnknowns() bool {
 	for _, v := range m {

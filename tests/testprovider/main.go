@@ -77,7 +77,7 @@ func (t *thing) Create(ctx context.Context, req provider.CreateRequest[ThingArgs
 	_, _ = rand.Read(b[:])
 	id := "thing-" + hex.EncodeToString(b[:])
 	if t.world != "" {
-		if err := os.WriteFile(filepath.Join(t.world, id), []byte(string(req.URN)+"\n"+req.IdempotencyToken+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(t.world, id), []byte(string(req.URN)+"\n"+req.IdempotencyToken+"\n"+req.Inputs.Value+"\n"), 0o644); err != nil {
 			return provider.CreateResponse[ThingState]{}, err
 		}
 	}
@@ -89,6 +89,16 @@ func (t *thing) Update(ctx context.Context, req provider.UpdateRequest[ThingArgs
 	t.log("update", string(req.URN))
 	if err := t.behave(ctx, "update", req.Inputs); err != nil {
 		return provider.UpdateResponse[ThingState]{}, err
+	}
+	if t.world != "" {
+		// The object's value lives in its file, where a test can change it behind infra's back (drift).
+		path := filepath.Join(t.world, req.ID)
+		if b, err := os.ReadFile(path); err == nil {
+			lines := strings.SplitN(string(b), "\n", 3)
+			if len(lines) >= 2 {
+				_ = os.WriteFile(path, []byte(lines[0]+"\n"+lines[1]+"\n"+req.Inputs.Value+"\n"), 0o644)
+			}
+		}
 	}
 	t.log("update-done", string(req.URN))
 	return provider.UpdateResponse[ThingState]{Outputs: ThingState{ThingArgs: req.Inputs, Generation: req.OldOutputs.Generation + 1, Echo: req.Inputs.Value}}, nil
@@ -111,8 +121,14 @@ func (t *thing) Delete(ctx context.Context, req provider.DeleteRequest[ThingArgs
 func (t *thing) Read(ctx context.Context, req provider.ReadRequest[ThingArgs, ThingState]) (provider.ReadResponse[ThingArgs, ThingState], error) {
 	t.log("read", string(req.URN))
 	if t.world != "" {
-		if _, err := os.Stat(filepath.Join(t.world, req.ID)); err != nil {
+		b, err := os.ReadFile(filepath.Join(t.world, req.ID))
+		if err != nil {
 			return provider.ReadResponse[ThingArgs, ThingState]{}, nil
+		}
+		if lines := strings.Split(string(b), "\n"); len(lines) >= 3 && !req.Import {
+			in, out := req.Inputs, req.Outputs
+			in.Value, out.Value, out.Echo = lines[2], lines[2], lines[2]
+			return provider.ReadResponse[ThingArgs, ThingState]{ID: req.ID, Inputs: in, Outputs: out}, nil
 		}
 	}
 	if req.Import {
