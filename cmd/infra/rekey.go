@@ -91,6 +91,9 @@ rotate the secrets themselves.
 			if err := cfg.Save(n); err != nil {
 				return err
 			}
+			if err := a.rewrapState(name, cfg, n); err != nil {
+				return err
+			}
 			for _, r := range res.Added {
 				fmt.Fprintf(out, "Added %s\n", r)
 			}
@@ -158,6 +161,9 @@ the stack is refused unless --force.
 				return err
 			}
 			if err := cfg.Save(n); err != nil {
+				return err
+			}
+			if err := a.rewrapState(name, cfg, n); err != nil {
 				return err
 			}
 			printRecipients(cmd.OutOrStdout(), name, cfg.Path(), n)

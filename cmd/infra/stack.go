@@ -36,6 +36,7 @@ with ` + "`infra stack select`" + `, then the project's only stack if it has jus
 	cmd.AddCommand(a.stackInitCommand(), a.stackLsCommand(), a.stackSelectCommand(), a.stackRmCommand(),
 		a.stackExportCommand(), a.stackHistoryCommand(), a.stackUnlockCommand(), a.stackRestoreCommand(),
 		a.stackRekeyCommand(), a.stackChangeSecretsProviderCommand())
+	cmd.AddCommand(a.stackMigrateCommand())
 	return cmd
 }
 

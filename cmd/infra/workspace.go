@@ -27,6 +27,8 @@ import (
 type workspace struct {
 	proj  *project.Project
 	store backend.Store
+	// passphrases supplies passphrases for passphrase-protected stacks (environment, else the terminal).
+	passphrases *secrets.Passphrases
 }
 
 func (a *app) workDir() (string, error) {
@@ -53,7 +55,7 @@ func (a *app) openWorkspace() (*workspace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", proj.Path(), err)
 	}
-	return &workspace{proj: proj, store: store}, nil
+	return &workspace{proj: proj, store: store, passphrases: a.passphrases()}, nil
 }
 
 // localDir is the project's own .infra directory: selected stack and caches live there whatever the backend.
@@ -173,7 +175,7 @@ func (w *workspace) openNamedStack(ctx context.Context, name string) (*stack, er
 		}
 		return nil, err
 	}
-	m, err := cfg.OpenSecrets(ctx)
+	m, err := cfg.OpenSecrets(ctx, secrets.WithPassphrases(w.passphrases))
 	if err != nil {
 		return nil, err
 	}
@@ -487,4 +489,33 @@ func (s *stack) readStackOutputs(ctx context.Context, name string) (resource.Pro
 		return resource.PropertyMap{}, nil
 	}
 	return snap.Outputs, nil
+}
+
+// rewrapState records the stack's new recipients in its state too: the state carries the wrapped data key for
+// stack references, and after a rekey the current state must list exactly the new recipients. The data key
+// itself does not change, so nothing else in the state does. A stack never updated has no state to rewrite.
+func (a *app) rewrapState(name string, cfg *project.StackConfig, m *secrets.Manager) error {
+	ws, err := a.openWorkspace()
+	if err != nil {
+		return err
+	}
+	st := &stack{ws: ws, name: name, ref: ws.ref(name), cfg: cfg, secrets: m}
+	release, _, err := st.lock(a.ctx, "infra stack rekey")
+	if err != nil {
+		return fmt.Errorf("the config file is rekeyed, but the state could not be locked to record the new recipients (%w); "+
+			"the next `infra up` records them", err)
+	}
+	defer release()
+	snap, err := st.loadState(a.ctx)
+	if err != nil || snap == nil {
+		return err
+	}
+	if len(st.pending) > 0 {
+		// A journal with unfinished operations must be settled by an update first; the next update writes the
+		// new recipients as well.
+		return nil
+	}
+	now := time.Now().UTC()
+	return st.saveState(a.ctx, snap, backend.UpdateInfo{Kind: "rekey", Result: "succeeded", StartTime: now, EndTime: now,
+		Resources: snap.Live(), Message: "recipients changed"})
 }

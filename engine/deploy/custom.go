@@ -48,6 +48,9 @@ func (d *Deployment) registerCustom(ctx context.Context, urn resource.URN, reg *
 
 	// The fast path: the program registered exactly what it registered last time, with the same provider.
 	if old != nil && hash != "" && old.InputsHash == hash && old.Provider == ref && len(old.InitErrors) == 0 && reg.ImportID == "" {
+		if err := d.checkPlan(urn, events.OpSame, nil); err != nil {
+			return nil, err
+		}
 		r := old.Copy()
 		r.URN, r.Type = urn, reg.Type // the old state may be under an alias
 		d.applyOptions(r, reg)
@@ -122,7 +125,13 @@ func (s *stepper) run() (*Result, error) {
 	checked = carrySecrets(news, checked)
 	if old == nil {
 		if reg.ImportID != "" {
+			if err := d.checkPlan(s.urn, events.OpImport, checked); err != nil {
+				return nil, err
+			}
 			return s.importStep(checked)
+		}
+		if err := d.checkPlan(s.urn, events.OpCreate, checked); err != nil {
+			return nil, err
 		}
 		return s.create(events.OpCreate, checked)
 	}
@@ -147,6 +156,9 @@ func (s *stepper) run() (*Result, error) {
 	}
 	replaces = dedup(replaces)
 	if !diff.Changes && len(replaces) == 0 && len(old.InitErrors) == 0 {
+		if err := d.checkPlan(s.urn, events.OpSame, checked); err != nil {
+			return nil, err
+		}
 		r := old.Copy()
 		r.URN, r.Type = s.urn, reg.Type // the old state may be under an alias
 		r.Inputs, r.InputsHash, r.Provider = checked, s.hash, s.ref
@@ -167,7 +179,13 @@ func (s *stepper) run() (*Result, error) {
 		if reg.DeleteBeforeReplace != nil {
 			dbr = *reg.DeleteBeforeReplace
 		}
+		if err := d.checkPlan(s.urn, events.OpReplace, checked); err != nil {
+			return nil, err
+		}
 		return s.replace(checked, replaces, dbr)
+	}
+	if err := d.checkPlan(s.urn, events.OpUpdate, checked); err != nil {
+		return nil, err
 	}
 	return s.update(checked)
 }

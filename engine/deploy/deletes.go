@@ -74,7 +74,31 @@ func (d *Deployment) Finish(ctx context.Context) error {
 		}
 	}
 	doomed = append(doomed, d.replaced...)
+	registered := make(map[resource.URN]bool, len(d.newIndex))
+	for u, r := range d.newIndex {
+		if r != nil {
+			registered[u] = true
+		}
+	}
 	d.mu.Unlock()
+	if d.opts.Plan != nil && !d.opts.DryRun {
+		byURN := map[resource.URN][]events.Op{}
+		for _, r := range doomed {
+			op := events.OpDelete
+			if r.Delete || isReplaced(d, r) {
+				op = events.OpDeleteReplaced
+			}
+			byURN[r.URN] = append(byURN[r.URN], op)
+		}
+		err := d.opts.Plan.CheckComplete(registered)
+		if err == nil {
+			err = d.opts.Plan.CheckDeletes(byURN)
+		}
+		if err != nil {
+			return d.userError("", fmt.Errorf("the update does not match the plan, so its deletes are not run: %w; "+
+				"make a new plan with `infra preview --save-plan`", err))
+		}
+	}
 	return d.deleteAll(ctx, doomed, true)
 }
 

@@ -64,8 +64,30 @@ type Options struct {
 	// Journal, when set, records every step durably: the intent before a provider is asked to change
 	// anything, the result after. Previews have none.
 	Journal Journal
+	// Plan, when set, is the plan the update must follow: any step that differs from it is refused before it
+	// runs.
+	Plan PlanChecker
 	// Now is the clock (tests replace it).
 	Now func() time.Time
+}
+
+// PlanChecker verifies steps against a plan; *plan.Plan implements it.
+type PlanChecker interface {
+	CheckStep(urn resource.URN, op events.Op, inputs resource.PropertyMap) error
+	CheckDeletes(doomed map[resource.URN][]events.Op) error
+	CheckComplete(registered map[resource.URN]bool) error
+}
+
+// checkPlan refuses a step the plan does not allow; the error is reported and stops the update.
+func (d *Deployment) checkPlan(urn resource.URN, op events.Op, inputs resource.PropertyMap) error {
+	if d.opts.Plan == nil || d.opts.DryRun {
+		return nil
+	}
+	if err := d.opts.Plan.CheckStep(urn, op, inputs); err != nil {
+		return d.userError(urn, fmt.Errorf("the update does not match the plan, so nothing more is done: %w; "+
+			"make a new plan with `infra preview --save-plan`", err))
+	}
+	return nil
 }
 
 // Journal is where a deployment records its steps; *state.JournalWriter implements it.
@@ -566,6 +588,9 @@ func (d *Deployment) registerComponent(urn resource.URN, reg *Registration, old 
 	if old != nil {
 		op = events.OpSame
 		r.Outputs = old.Outputs
+	}
+	if err := d.checkPlan(urn, op, nil); err != nil {
+		return nil, err
 	}
 	d.count(op)
 	step := &events.Step{URN: urn, Type: reg.Type, Op: op, Parent: reg.Parent, DryRun: d.opts.DryRun, Logical: true}

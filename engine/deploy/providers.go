@@ -196,6 +196,9 @@ func (d *Deployment) registerProvider(ctx context.Context, urn resource.URN, reg
 			d.mu.Unlock()
 		}
 	}
+	if err := d.checkPlan(urn, op, checked); err != nil {
+		return nil, err
+	}
 	ref := resource.NewProviderRef(urn, id)
 	d.providers.put(&instance{ref: ref, pkg: pkg, prov: prov, configured: configured})
 	r := &state.Resource{URN: urn, Type: reg.Type, Custom: true, ID: id, Parent: reg.Parent, Inputs: checked,

@@ -102,8 +102,9 @@ func (s *StackConfig) Path() string { return s.path }
 // HasDataKey reports whether the file holds sops metadata with a wrapped data key.
 func (s *StackConfig) HasDataKey() bool { return s.md != nil }
 
-// Recipients lists who can unwrap the file's data key (age public keys as they are, other kinds as "<kind> <id>"),
-// without decrypting anything.
+// Recipients lists who can unwrap the file's data key, in the form `infra stack rekey` takes them (age public
+// keys, "passphrase", awskms://<ARN>, gcpkms://<resource>; kinds infra does not manage as "<kind> <id>"), without
+// decrypting anything.
 func (s *StackConfig) Recipients() []string {
 	if s.md == nil {
 		return nil
@@ -111,7 +112,7 @@ func (s *StackConfig) Recipients() []string {
 	var out []string
 	for _, g := range s.md.KeyGroups {
 		for _, k := range g {
-			out = append(out, secrets.DescribeKey(k.TypeToIdentifier(), k.ToString()))
+			out = append(out, secrets.DescribeMasterKey(k))
 		}
 	}
 	return out

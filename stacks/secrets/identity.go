@@ -191,17 +191,23 @@ func parseIdentity(s string) (age.Identity, string, error) {
 }
 
 func readBounded(path string) ([]byte, error) {
+	return readBoundedN(path, maxIdentityFile)
+}
+
+// readBoundedN reads at most limit bytes of a file and fails for a longer one. A missing file gives an error
+// wrapping fs.ErrNotExist.
+func readBoundedN(path string, limit int) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxIdentityFile+1))
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	if len(data) > maxIdentityFile {
-		return nil, fmt.Errorf("read %s: file is larger than %d bytes", path, maxIdentityFile)
+	if len(data) > limit {
+		return nil, fmt.Errorf("read %s: file is larger than %d bytes", path, limit)
 	}
 	return data, nil
 }

@@ -24,6 +24,9 @@ type Manager struct {
 	groups          []sops.KeyGroup
 	shamirThreshold int
 
+	// openedBy names the recipient whose key unwrapped the data key ("" for a new data key).
+	openedBy string
+
 	mu sync.Mutex
 	// cache maps (aad, type, plaintext) to a ciphertext seen or produced for it, so that an unchanged value keeps
 	// its ciphertext across writes. Reusing the IV is safe here: the key, the additional data and the plaintext
@@ -36,8 +39,13 @@ type cacheKey struct {
 }
 
 // New creates a manager for a new stack: a fresh random data key wrapped for every recipient. With no recipients
-// it uses the user's default age identity, creating it if needed.
+// it uses the user's default age identity, creating it if needed. It is Create with default options.
 func New(ctx context.Context, recipients ...Recipient) (*Manager, error) {
+	return Create(ctx, recipients)
+}
+
+// Create is New with options (passphrases for passphrase recipients).
+func Create(ctx context.Context, recipients []Recipient, opts ...OpenOption) (*Manager, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -52,7 +60,7 @@ func New(ctx context.Context, recipients ...Recipient) (*Manager, error) {
 	if _, err := rand.Read(dataKey); err != nil {
 		return nil, fmt.Errorf("create data key: %w", err)
 	}
-	group, err := wrap(ctx, dataKey, recipients)
+	group, err := wrap(ctx, dataKey, recipients, newOptions(opts))
 	if err != nil {
 		return nil, fmt.Errorf("create data key: %w", err)
 	}
@@ -60,26 +68,26 @@ func New(ctx context.Context, recipients ...Recipient) (*Manager, error) {
 }
 
 // wrap encrypts the data key for each distinct recipient.
-func wrap(ctx context.Context, dataKey []byte, recipients []Recipient) (sops.KeyGroup, error) {
+func wrap(ctx context.Context, dataKey []byte, recipients []Recipient, o *options) (sops.KeyGroup, error) {
 	seen := map[string]bool{}
 	var group sops.KeyGroup
 	for _, r := range recipients {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		id := r.Kind() + " " + r.String()
-		if seen[id] {
+		if seen[r.Kind()+" "+r.String()] {
 			continue
 		}
-		seen[id] = true
-		mk, err := r.masterKey()
+		seen[r.Kind()+" "+r.String()] = true
+		mk, err := r.wrap(ctx, dataKey, o)
 		if err != nil {
 			return nil, err
 		}
-		if err := mk.Encrypt(dataKey); err != nil {
-			return nil, fmt.Errorf("wrap data key for %s: %w", id, err)
+		// Two spellings of one KMS key (an alias and its ARN) wrap for the same key.
+		if id := describeKey(mk); !seen[id] {
+			seen[id] = true
+			group = append(group, mk)
 		}
-		group = append(group, mk)
 	}
 	return group, nil
 }
@@ -93,34 +101,28 @@ func newManager(dataKey []byte, groups []sops.KeyGroup, threshold int) *Manager 
 	}
 }
 
-// OpenOption configures Open.
-type OpenOption func(*openOptions)
-
-type openOptions struct {
-	ids *Identities
+// derive returns a manager for the same data key with other key groups. It starts with m's ciphertext cache, so
+// that a file rewritten with it keeps every ciphertext (and its MAC) byte for byte.
+func (m *Manager) derive(groups []sops.KeyGroup, threshold int) *Manager {
+	n := newManager(m.dataKey, groups, threshold)
+	m.mu.Lock()
+	for k, v := range m.cache {
+		n.cache[k] = v
+	}
+	m.mu.Unlock()
+	n.openedBy = m.openedBy
+	return n
 }
 
-// WithIdentities makes Open use exactly these identities instead of looking them up in the environment and the
-// default files.
-func WithIdentities(ids *Identities) OpenOption {
-	return func(o *openOptions) { o.ids = ids }
-}
-
-// Open unwraps the data key held in sops metadata (read from a stack config file) with any available identity.
-// When no identity fits, the error is a *NoIdentityError that lists the file's recipients, the places tried and
-// how to get access.
+// Open unwraps the data key held in sops metadata (read from a stack config file) with whatever is available:
+// age identities first, then a passphrase from the environment, then KMS keys, then a passphrase typed at a
+// prompt. When nothing fits, the error is a *NoIdentityError that lists the file's recipients, what was tried
+// and how to get access.
 func Open(ctx context.Context, md sops.Metadata, opts ...OpenOption) (*Manager, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var o openOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.ids == nil {
-		o.ids = LoadIdentities()
-	}
-	dataKey, err := unwrap(ctx, md, o.ids)
+	dataKey, openedBy, err := unwrap(ctx, md, newOptions(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -128,8 +130,14 @@ func Open(ctx context.Context, md sops.Metadata, opts ...OpenOption) (*Manager, 
 	for i, g := range md.KeyGroups {
 		groups[i] = append(sops.KeyGroup(nil), g...)
 	}
-	return newManager(dataKey, groups, md.ShamirThreshold), nil
+	m := newManager(dataKey, groups, md.ShamirThreshold)
+	m.openedBy = openedBy
+	return m, nil
 }
+
+// OpenedBy is the recipient (as Recipients lists it) whose key unwrapped the data key, or "" for a manager that
+// was created rather than opened.
+func (m *Manager) OpenedBy() string { return m.openedBy }
 
 // Metadata returns sops metadata holding the wrapped data key: the key groups and the Shamir threshold. The
 // caller fills in the rest (encryption rules, MAC, last-modified time) for the file it writes. The master keys are
@@ -142,7 +150,8 @@ func (m *Manager) Metadata() sops.Metadata {
 	return sops.Metadata{KeyGroups: groups, ShamirThreshold: m.shamirThreshold}
 }
 
-// Recipients describes who can unwrap the data key: age public keys as they are, other kinds as "<kind> <id>".
+// Recipients describes who can unwrap the data key, in the form ParseRecipient reads (age public keys,
+// "passphrase", awskms://<ARN>, gcpkms://<resource>); keys of kinds infra does not manage as "<kind> <id>".
 func (m *Manager) Recipients() []string {
 	var out []string
 	for _, g := range m.groups {

@@ -4,78 +4,48 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"filippo.io/age"
 	"github.com/getsops/sops/v3"
 	sopsage "github.com/getsops/sops/v3/age"
+	sopsgcpkms "github.com/getsops/sops/v3/gcpkms"
+	"github.com/getsops/sops/v3/keys"
+	sopskms "github.com/getsops/sops/v3/kms"
 	"github.com/getsops/sops/v3/shamir"
 )
 
-// NoIdentityError is returned by Open when none of the available identities can unwrap the data key.
-type NoIdentityError struct {
-	// Recipients are the file's recipients (see DescribeKey).
-	Recipients []string
-	// Tried are the places identities were looked for.
-	Tried []IdentitySource
-	// Yours are the public keys of the identities that were found (none of which is a recipient).
-	Yours []string
-	// Detail says why the keys that were tried failed, when it is something else than "not a recipient".
-	Detail []string
-}
-
-func (e *NoIdentityError) Error() string {
-	var b strings.Builder
-	b.WriteString("cannot unwrap the stack's data key: no available age identity is one of its recipients")
-	b.WriteString("\n  recipients of the data key:")
-	if len(e.Recipients) == 0 {
-		b.WriteString(" none")
-	}
-	for _, r := range e.Recipients {
-		b.WriteString("\n    " + r)
-	}
-	b.WriteString("\n  identities tried:")
-	for _, s := range e.Tried {
-		b.WriteString("\n    " + s.describe())
-	}
-	for _, d := range e.Detail {
-		b.WriteString("\n  " + d)
-	}
-	yours := "<your public key>"
-	if len(e.Yours) > 0 {
-		yours = e.Yours[0]
-	}
-	b.WriteString("\n  to fix: set " + EnvAgeKeyFile + " to a key file holding one of these identities (or put the key in " +
-		EnvAgeKey + "), or ask a teammate who can decrypt to run `infra stack rekey --add-recipient " + yours + "`")
-	return b.String()
-}
-
-// unwrap recovers the data key from sops metadata with the given identities. With one key group any key of the
-// group suffices; with several, sops splits the key with Shamir's scheme and a threshold of groups must open.
-func unwrap(ctx context.Context, md sops.Metadata, ids *Identities) ([]byte, error) {
-	nerr := &NoIdentityError{Tried: ids.sources, Yours: ids.Recipients()}
+// unwrap recovers the data key from sops metadata and names the recipient whose key opened it. With one key group
+// any key of the group suffices; with several, sops splits the key with Shamir's scheme and a threshold of groups
+// must open.
+func unwrap(ctx context.Context, md sops.Metadata, o *options) ([]byte, string, error) {
+	u := &unwrapper{o: o}
+	ids := o.identities()
+	u.nerr = &NoIdentityError{Tried: ids.sources, Yours: ids.Recipients()}
 	for _, k := range masterKeys(md.KeyGroups) {
-		nerr.Recipients = append(nerr.Recipients, describeKey(k))
+		u.nerr.Recipients = append(u.nerr.Recipients, describeKey(k))
 	}
 	if len(md.KeyGroups) == 0 {
-		nerr.Detail = append(nerr.Detail, "the metadata holds no wrapped data key at all")
-		return nil, nerr
+		u.nerr.Detail = append(u.nerr.Detail, "the metadata holds no wrapped data key at all")
+		return nil, "", u.nerr
 	}
 	var parts [][]byte
+	openedBy := ""
 	for _, g := range md.KeyGroups {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		part, detail := unwrapGroup(g, ids)
-		nerr.Detail = append(nerr.Detail, detail...)
+		part, by := u.group(ctx, g)
 		if part != nil {
 			parts = append(parts, part)
+			if openedBy == "" {
+				openedBy = by
+			}
 		}
 	}
 	var dataKey []byte
 	if len(md.KeyGroups) == 1 {
 		if len(parts) == 0 {
-			return nil, nerr
+			return nil, "", u.nerr
 		}
 		dataKey = parts[0]
 	} else {
@@ -84,47 +54,153 @@ func unwrap(ctx context.Context, md sops.Metadata, ids *Identities) ([]byte, err
 			threshold = len(md.KeyGroups)
 		}
 		if len(parts) < threshold {
-			nerr.Detail = append(nerr.Detail, fmt.Sprintf("the data key is split over %d key groups and needs %d of them; %d could be opened",
+			u.nerr.Detail = append(u.nerr.Detail, fmt.Sprintf("the data key is split over %d key groups and needs %d of them; %d could be opened",
 				len(md.KeyGroups), threshold, len(parts)))
-			return nil, nerr
+			return nil, "", u.nerr
 		}
 		k, err := shamir.Combine(parts)
 		if err != nil {
-			return nil, fmt.Errorf("combine the data key's Shamir parts: %w", err)
+			return nil, "", fmt.Errorf("combine the data key's Shamir parts: %w", err)
 		}
 		dataKey = k
 	}
 	if len(dataKey) != dataKeySize {
-		return nil, fmt.Errorf("the unwrapped data key is %d bytes, want %d: the sops metadata is damaged", len(dataKey), dataKeySize)
+		return nil, "", fmt.Errorf("the unwrapped data key is %d bytes, want %d: the sops metadata is damaged", len(dataKey), dataKeySize)
 	}
-	return dataKey, nil
+	return dataKey, openedBy, nil
 }
 
-// unwrapGroup returns the group's part of the data key, or nil and notes about keys that failed for a reason
-// other than not matching. Kinds other than age (a file edited with the sops CLI may hold pgp or KMS keys) are
-// skipped: they are kept in the file but cannot be used here yet.
-func unwrapGroup(g sops.KeyGroup, ids *Identities) ([]byte, []string) {
-	var notes []string
+// unwrapper tries the keys of the groups and collects why they did not open, for the error.
+type unwrapper struct {
+	o    *options
+	nerr *NoIdentityError
+	// noted keeps each note once: the same failure in several groups is one line.
+	noted map[string]bool
+}
+
+func (u *unwrapper) note(format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	if u.noted == nil {
+		u.noted = map[string]bool{}
+	}
+	if !u.noted[s] {
+		u.noted[s] = true
+		u.nerr.Detail = append(u.nerr.Detail, s)
+	}
+}
+
+// group returns the group's part of the data key and the recipient that opened it, or nil. The order keeps
+// people and networks out of it as long as possible: local age identities, then a passphrase that needs no
+// prompt, then KMS calls, and only then a passphrase prompt.
+func (u *unwrapper) group(ctx context.Context, g sops.KeyGroup) ([]byte, string) {
+	var ageKeys, passKeys []*sopsage.MasterKey
+	var kmsKeys []keys.MasterKey
 	for _, k := range g {
-		ak, ok := k.(*sopsage.MasterKey)
-		if !ok {
-			notes = append(notes, fmt.Sprintf("%s: this kind of key is not supported yet; only age keys are tried", describeKey(k)))
-			continue
+		switch k := k.(type) {
+		case *sopsage.MasterKey:
+			if k.Recipient == passphraseRecipientID {
+				passKeys = append(passKeys, k)
+			} else {
+				ageKeys = append(ageKeys, k)
+			}
+		case *sopskms.MasterKey, *sopsgcpkms.MasterKey:
+			kmsKeys = append(kmsKeys, k)
+		default:
+			u.note("%s: this kind of key is not supported; infra opens age, passphrase, AWS KMS and GCP KMS keys", describeKey(k))
 		}
-		if len(ids.ids) == 0 {
-			continue
+	}
+	if part, by := u.age(ageKeys); part != nil {
+		return part, by
+	}
+	if len(passKeys) > 0 {
+		for _, p := range u.o.passphrases.known(ctx) {
+			if part := u.passphrase(passKeys, p); part != nil {
+				return part, KindPassphrase
+			}
 		}
+	}
+	for _, k := range kmsKeys {
+		if err := ctx.Err(); err != nil {
+			return nil, ""
+		}
+		var part []byte
+		var err error
+		switch k := k.(type) {
+		case *sopskms.MasterKey:
+			part, err = unwrapAWSKMS(ctx, k)
+		case *sopsgcpkms.MasterKey:
+			part, err = unwrapGCPKMS(ctx, k)
+		}
+		if err == nil {
+			return part, describeKey(k)
+		}
+		u.note("%s: %v", describeKey(k), err)
+	}
+	if len(passKeys) > 0 {
+		return u.promptPassphrase(ctx, passKeys)
+	}
+	return nil, ""
+}
+
+// age tries the age identities on the age keys, and returns the part and the recipient that opened.
+func (u *unwrapper) age(ks []*sopsage.MasterKey) ([]byte, string) {
+	ids := u.o.identities()
+	if len(ids.ids) == 0 {
+		return nil, ""
+	}
+	for _, k := range ks {
 		// A copy, so that the identities are not left attached to the caller's metadata.
-		mk := &sopsage.MasterKey{Recipient: ak.Recipient, EncryptedKey: ak.EncryptedKey}
+		mk := &sopsage.MasterKey{Recipient: k.Recipient, EncryptedKey: k.EncryptedKey}
 		sopsage.ParsedIdentities(ids.ids).ApplyToMasterKey(mk)
 		part, err := mk.Decrypt()
 		if err == nil {
-			return part, notes
+			return part, k.Recipient
 		}
 		var nomatch *age.NoIdentityMatchError
 		if !errors.As(err, &nomatch) {
-			notes = append(notes, fmt.Sprintf("%s: %v", describeKey(k), err))
+			u.note("%s: %v", describeKey(k), err)
 		}
 	}
-	return nil, notes
+	return nil, ""
+}
+
+// passphrase tries one passphrase on the passphrase keys.
+func (u *unwrapper) passphrase(ks []*sopsage.MasterKey, p obtained) []byte {
+	for _, k := range ks {
+		part, err := unwrapPassphrase(k, p.pass)
+		if err == nil {
+			return part
+		}
+		if errors.Is(err, errWrongPassphrase) {
+			u.note("passphrase: the passphrase from %s is not this stack's passphrase", p.source)
+		} else {
+			u.note("passphrase: %v", err)
+		}
+	}
+	return nil
+}
+
+// promptPassphrase asks for the passphrase when nothing else opened the group and none was at hand.
+func (u *unwrapper) promptPassphrase(ctx context.Context, ks []*sopsage.MasterKey) ([]byte, string) {
+	if len(u.o.passphrases.known(ctx)) > 0 {
+		return nil, "" // the passphrases at hand were tried and noted
+	}
+	if u.o.noPrompt || !u.o.passphrases.canPrompt() {
+		// Explain what is missing; an error from the environment (both variables set, a missing file) says more.
+		if _, err := u.o.passphrases.getCurrent(ctx, false); err != nil && !errors.Is(err, ErrNoPassphrase) {
+			u.note("passphrase: %v", err)
+		} else {
+			u.note("passphrase: no passphrase was given: %s and %s are not set, and there is no terminal to ask on", EnvPassphrase, EnvPassphraseFile)
+		}
+		return nil, ""
+	}
+	p, err := u.o.passphrases.getCurrent(ctx, true)
+	if err != nil {
+		u.note("passphrase: %v", err)
+		return nil, ""
+	}
+	if part := u.passphrase(ks, p); part != nil {
+		return part, KindPassphrase
+	}
+	return nil, ""
 }
