@@ -63,6 +63,8 @@ type Options struct {
 	Secret func(resource.PropertyValue)
 	// Refresh reads every object's live state before the update, so drift is shown and corrected.
 	Refresh bool
+	// Plan, when set, is the plan the update must follow exactly.
+	Plan deploy.PlanChecker
 }
 
 // Result is what a run produced.
@@ -130,7 +132,7 @@ func (o *Options) recover(ctx context.Context) error {
 
 func (o Options) deployOptions() deploy.Options {
 	return deploy.Options{
-		Project: o.Project, Stack: o.Stack, DryRun: o.DryRun, Parallel: o.Parallel, Journal: o.Journal,
+		Project: o.Project, Stack: o.Stack, DryRun: o.DryRun, Parallel: o.Parallel, Journal: o.Journal, Plan: o.Plan,
 		Host: hostAdapter{o.Host}, HashKey: o.HashKey, Events: o.Events,
 		ProviderConfig: func(pkg string) resource.PropertyMap {
 			out := resource.PropertyMap{}

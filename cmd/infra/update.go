@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -13,9 +12,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/infrago/infra/display"
 	"github.com/infrago/infra/engine"
 	"github.com/infrago/infra/engine/events"
+	"github.com/infrago/infra/engine/plan"
 	"github.com/infrago/infra/stacks/backend"
 	"github.com/infrago/infra/stacks/state"
 )
@@ -30,6 +29,8 @@ type runFlags struct {
 	skipPreview     bool
 	message         string
 	refresh         bool
+	savePlan        string
+	plan            string
 }
 
 func (f *runFlags) register(cmd *cobra.Command, mutating bool) {
@@ -37,6 +38,12 @@ func (f *runFlags) register(cmd *cobra.Command, mutating bool) {
 	fl.IntVarP(&f.parallel, "parallel", "p", defaultParallel(), "how many resource operations may run at once")
 	fl.BoolVar(&f.diff, "diff", false, "show every property of created and deleted resources, not only changes")
 	fl.BoolVar(&f.showSames, "show-sames", false, "list unchanged resources too")
+	switch cmd.Name() {
+	case "preview":
+		fl.StringVar(&f.savePlan, "save-plan", "", "record the planned steps in this file, for `infra up --plan`")
+	case "up":
+		fl.StringVar(&f.plan, "plan", "", "apply exactly the plan saved by `infra preview --save-plan`, refusing any difference")
+	}
 	if cmd.Name() != "destroy" {
 		fl.BoolVar(&f.expectNoChanges, "expect-no-changes", false, "exit with status 2 if there are changes")
 		fl.BoolVarP(&f.refresh, "refresh", "r", false, "read every object's live state first: drift is shown and, with up, changed back")
@@ -63,11 +70,6 @@ func (a *app) useColor() bool {
 		return false
 	}
 	return os.Getenv("NO_COLOR") == "" && term.IsTerminal(int(os.Stdout.Fd()))
-}
-
-func (a *app) printer(w io.Writer, f *runFlags) *display.Printer {
-	return display.New(w, display.Options{Color: a.useColor(), ShowSames: f.showSames, Diff: f.diff, Verbose: a.verbose, Elapsed: true,
-		Redactor: a.redactor})
 }
 
 func (a *app) previewCommand() *cobra.Command {
@@ -218,17 +220,40 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 	}
 	opts.Old = old
 	opts.Refresh = f.refresh
-	interactiveUp := !previewOnly && !f.yes && !f.skipPreview
+	var enforced *plan.Plan
+	if f.plan != "" {
+		if enforced, err = st.readPlan(f.plan); err != nil {
+			return err
+		}
+		if !f.yes && !f.skipPreview {
+			ok, err := a.confirm(cmd, fmt.Sprintf("Apply the plan in %s to stack %s?", f.plan, st.name))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return &exitError{code: 1, err: errors.New("update cancelled: nothing was changed")}
+			}
+		}
+	}
+	interactiveUp := !previewOnly && !f.yes && !f.skipPreview && f.plan == ""
 	if previewOnly || interactiveUp {
-		pr := a.printer(out, f)
+		// What the preview shows is recorded as a plan: an interactive up then applies exactly that, and
+		// --save-plan writes it out.
+		recorder := plan.NewRecorder(plan.New(ws.proj.Name, st.name, st.version, st.lastSeq))
 		opts.DryRun = true
-		opts.Events = pr
+		opts.Events = events.Tee(a.printer(out, f), recorder)
 		res, err := engine.Update(a.ctx, opts)
 		st.host.Close()
 		if err != nil {
 			return engineFailure(err)
 		}
 		if previewOnly {
+			if f.savePlan != "" {
+				if err := st.writePlan(f.savePlan, recorder.Plan()); err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "\nSaved the plan to %s: apply it with `infra up --plan %s`.\n", f.savePlan, f.savePlan)
+			}
 			if f.expectNoChanges && res.HasChanges {
 				fmt.Fprintln(out, "\nerror: --expect-no-changes was given, but the preview has changes")
 				return &exitError{code: 2, reported: true}
@@ -247,12 +272,32 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 			return &exitError{code: 1, err: errors.New("update cancelled: nothing was changed")}
 		}
 		fmt.Fprintln(out)
+		enforced = recorder.Plan()
 		opts, err = st.engineOptions(a, f.parallel)
 		if err != nil {
 			return err
 		}
 		opts.Old = old
 		opts.Refresh = f.refresh
+	}
+	if enforced != nil {
+		opts.Plan = enforced
+	}
+	if f.plan != "" {
+		// Check the program against the plan without changing anything, so that a difference is refused before
+		// the first step runs.
+		opts.DryRun = true
+		opts.Events = a.printer(out, f)
+		_, err := engine.Update(a.ctx, opts)
+		st.host.Close()
+		if err != nil {
+			return engineFailure(err)
+		}
+		fmt.Fprintln(out)
+		if opts, err = st.engineOptions(a, f.parallel); err != nil {
+			return err
+		}
+		opts.Old, opts.Refresh, opts.Plan = old, f.refresh, enforced
 	}
 	opts.DryRun = false
 	opts.Events = a.printer(out, f)

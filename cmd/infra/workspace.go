@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/infrago/infra/engine"
+	"github.com/infrago/infra/engine/plan"
 	"github.com/infrago/infra/engine/plugin"
 	"github.com/infrago/infra/providers/builtin"
 	"github.com/infrago/infra/sdk/resource"
@@ -518,4 +519,41 @@ func (a *app) rewrapState(name string, cfg *project.StackConfig, m *secrets.Mana
 	now := time.Now().UTC()
 	return st.saveState(a.ctx, snap, backend.UpdateInfo{Kind: "rekey", Result: "succeeded", StartTime: now, EndTime: now,
 		Resources: snap.Live(), Message: "recipients changed"})
+}
+
+func (s *stack) planCodec() plan.Codec {
+	return plan.Codec{Crypter: s.secrets, MACKey: s.secrets.DeriveKey("infra plan mac v1")}
+}
+
+// writePlan saves a plan file; secrets in it are encrypted with the stack's key.
+func (s *stack) writePlan(path string, p *plan.Plan) error {
+	data, err := s.planCodec().Marshal(p)
+	if err != nil {
+		return fmt.Errorf("write the plan: %w", err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return fmt.Errorf("write the plan: %w", err)
+	}
+	return nil
+}
+
+// readPlan reads a plan file and checks it was made for this stack, as it is now.
+func (s *stack) readPlan(path string) (*plan.Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read the plan: %w", err)
+	}
+	p, err := s.planCodec().Unmarshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if p.Project != s.ws.proj.Name || p.Stack != s.name {
+		return nil, fmt.Errorf("%s is a plan for stack %s/%s, not %s/%s", path, p.Project, p.Stack, s.ws.proj.Name, s.name)
+	}
+	if p.BaseVersion != s.version || p.BaseJournal != s.lastSeq {
+		return nil, fmt.Errorf("the state of stack %s moved on since %s was made (the plan is for version %d, the stack is at version %d%s): "+
+			"nothing was changed; make a new plan with `infra preview --save-plan %s`", s.name, path, p.BaseVersion, s.version,
+			map[bool]string{true: " with an unfinished update in its journal", false: ""}[s.lastSeq > 0], path)
+	}
+	return p, nil
 }

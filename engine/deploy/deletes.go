@@ -81,7 +81,7 @@ func (d *Deployment) Finish(ctx context.Context) error {
 		}
 	}
 	d.mu.Unlock()
-	if d.opts.Plan != nil && !d.opts.DryRun {
+	if d.opts.Plan != nil {
 		byURN := map[resource.URN][]events.Op{}
 		for _, r := range doomed {
 			op := events.OpDelete

@@ -79,8 +79,11 @@ type PlanChecker interface {
 }
 
 // checkPlan refuses a step the plan does not allow; the error is reported and stops the update.
+//
+// A preview with a plan checks the program against it without changing anything: that is how `up --plan` refuses
+// a difference before its first step.
 func (d *Deployment) checkPlan(urn resource.URN, op events.Op, inputs resource.PropertyMap) error {
-	if d.opts.Plan == nil || d.opts.DryRun {
+	if d.opts.Plan == nil {
 		return nil
 	}
 	if err := d.opts.Plan.CheckStep(urn, op, inputs); err != nil {

@@ -164,3 +164,12 @@ func (f SinkFunc) Emit(e Event) { f(e) }
 
 // Discard is a sink that drops everything.
 var Discard Sink = SinkFunc(func(Event) {})
+
+// Tee returns a sink that hands every event to each of sinks in turn.
+func Tee(sinks ...Sink) Sink {
+	return SinkFunc(func(e Event) {
+		for _, s := range sinks {
+			s.Emit(e)
+		}
+	})
+}

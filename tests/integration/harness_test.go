@@ -619,6 +619,9 @@ func (p *project) worldObjects() map[string]string {
 	}
 	out := map[string]string{}
 	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			continue // a create cut off before its object appeared: no object
+		}
 		b, err := os.ReadFile(filepath.Join(p.path("world"), e.Name()))
 		if err != nil {
 			p.t.Fatal(err)

@@ -77,7 +77,7 @@ func (t *thing) Create(ctx context.Context, req provider.CreateRequest[ThingArgs
 	_, _ = rand.Read(b[:])
 	id := "thing-" + hex.EncodeToString(b[:])
 	if t.world != "" {
-		if err := os.WriteFile(filepath.Join(t.world, id), []byte(string(req.URN)+"\n"+req.IdempotencyToken+"\n"+req.Inputs.Value+"\n"), 0o644); err != nil {
+		if err := writeAtomic(filepath.Join(t.world, id), []byte(string(req.URN)+"\n"+req.IdempotencyToken+"\n"+req.Inputs.Value+"\n")); err != nil {
 			return provider.CreateResponse[ThingState]{}, err
 		}
 	}
@@ -96,7 +96,7 @@ func (t *thing) Update(ctx context.Context, req provider.UpdateRequest[ThingArgs
 		if b, err := os.ReadFile(path); err == nil {
 			lines := strings.SplitN(string(b), "\n", 3)
 			if len(lines) >= 2 {
-				_ = os.WriteFile(path, []byte(lines[0]+"\n"+lines[1]+"\n"+req.Inputs.Value+"\n"), 0o644)
+				_ = writeAtomic(path, []byte(lines[0]+"\n"+lines[1]+"\n"+req.Inputs.Value+"\n"))
 			}
 		}
 	}
@@ -149,6 +149,9 @@ func (t *thing) Lookup(ctx context.Context, req provider.LookupRequest[ThingArgs
 		return provider.ReadResponse[ThingArgs, ThingState]{}, err
 	}
 	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(t.world, e.Name()))
 		if err != nil {
 			continue
@@ -172,6 +175,16 @@ func (t *thing) Check(ctx context.Context, req provider.CheckRequest[ThingArgs])
 		}
 	}
 	return req.Inputs, nil, nil
+}
+
+// writeAtomic makes an object appear whole or not at all, as a cloud API does: a provider killed in the middle of
+// a create must not leave half an object (one without its URN and token tags) behind.
+func writeAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // EchoArgs are the arguments of testkit:index:echo.
