@@ -65,6 +65,12 @@ type Options struct {
 	Refresh bool
 	// Plan, when set, is the plan the update must follow exactly.
 	Plan deploy.PlanChecker
+	// Targets, Excludes and TargetDependents restrict what the update may change; see deploy.Options.
+	Targets          []string
+	Excludes         []string
+	TargetDependents bool
+	// ContinueOnError lets independent work go on after a step fails.
+	ContinueOnError bool
 }
 
 // Result is what a run produced.
@@ -133,6 +139,7 @@ func (o *Options) recover(ctx context.Context) error {
 func (o Options) deployOptions() deploy.Options {
 	return deploy.Options{
 		Project: o.Project, Stack: o.Stack, DryRun: o.DryRun, Parallel: o.Parallel, Journal: o.Journal, Plan: o.Plan,
+		Targets: o.Targets, Excludes: o.Excludes, TargetDependents: o.TargetDependents, ContinueOnError: o.ContinueOnError,
 		Host: hostAdapter{o.Host}, HashKey: o.HashKey, Events: o.Events,
 		ProviderConfig: func(pkg string) resource.PropertyMap {
 			out := resource.PropertyMap{}
@@ -159,6 +166,7 @@ func (o Options) emitSummary(d *deploy.Deployment, start time.Time, failed bool,
 	}
 	s := &events.Summary{DryRun: o.DryRun, Changes: changes, Duration: time.Since(start), Failed: failed,
 		Outputs: d.StackOutputs(), OldOutputs: d.Old().Outputs}
+	s.Failures, s.Skipped, s.Kept = d.Report()
 	if snap != nil {
 		s.ResourceCount = snap.Live()
 	}
@@ -233,7 +241,21 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 	mon.Close()
 
 	var failure error
-	if runErr != nil {
+	var exitErr *program.ExitError
+	continued := o.ContinueOnError && errors.As(runErr, &exitErr) && exitErr.Reported
+	if continued {
+		// The program failed only because steps failed, and the run goes on regardless: resources removed
+		// from the program are still deleted (those the failed ones still use are kept).
+		if err := d.Finish(ctx); err != nil {
+			failure = err
+		}
+		if failure == nil {
+			failure = d.Err()
+		}
+		if failure == nil {
+			failure = fmt.Errorf("%w: the program reported an error", ErrReported)
+		}
+	} else if runErr != nil {
 		var ee *program.ExitError
 		switch {
 		case d.Err() != nil:

@@ -31,6 +31,15 @@ type runFlags struct {
 	refresh         bool
 	savePlan        string
 	plan            string
+	targets         []string
+	excludes        []string
+	targetDeps      bool
+	continueOnError bool
+}
+
+// apply copies the flags that shape what an update may change into engine options.
+func (f *runFlags) apply(o *engine.Options) {
+	o.Targets, o.Excludes, o.TargetDependents, o.ContinueOnError = f.targets, f.excludes, f.targetDeps, f.continueOnError
 }
 
 func (f *runFlags) register(cmd *cobra.Command, mutating bool) {
@@ -38,6 +47,12 @@ func (f *runFlags) register(cmd *cobra.Command, mutating bool) {
 	fl.IntVarP(&f.parallel, "parallel", "p", defaultParallel(), "how many resource operations may run at once")
 	fl.BoolVar(&f.diff, "diff", false, "show every property of created and deleted resources, not only changes")
 	fl.BoolVar(&f.showSames, "show-sames", false, "list unchanged resources too")
+	fl.StringArrayVarP(&f.targets, "target", "t", nil, "change only this resource (a URN; * matches any characters; repeatable)")
+	fl.StringArrayVar(&f.excludes, "exclude", nil, "do not change this resource (a URN; * matches any characters; repeatable)")
+	fl.BoolVar(&f.targetDeps, "target-dependents", false, "also change every resource that depends on a target")
+	if cmd.Name() != "preview" {
+		fl.BoolVar(&f.continueOnError, "continue-on-error", false, "keep going after a step fails: independent steps still run, and the end lists what failed and what was skipped")
+	}
 	switch cmd.Name() {
 	case "preview":
 		fl.StringVar(&f.savePlan, "save-plan", "", "record the planned steps in this file, for `infra up --plan`")
@@ -220,6 +235,7 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 	}
 	opts.Old = old
 	opts.Refresh = f.refresh
+	f.apply(&opts)
 	var enforced *plan.Plan
 	if f.plan != "" {
 		if enforced, err = st.readPlan(f.plan); err != nil {
@@ -279,6 +295,7 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 		}
 		opts.Old = old
 		opts.Refresh = f.refresh
+		f.apply(&opts)
 	}
 	if enforced != nil {
 		opts.Plan = enforced
@@ -298,6 +315,7 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 			return err
 		}
 		opts.Old, opts.Refresh, opts.Plan = old, f.refresh, enforced
+		f.apply(&opts)
 	}
 	opts.DryRun = false
 	opts.Events = a.printer(out, f)
@@ -353,6 +371,7 @@ func (a *app) runDestroy(cmd *cobra.Command, f *runFlags) error {
 		return err
 	}
 	opts.Old = old
+	f.apply(&opts)
 	if !f.yes && !f.skipPreview {
 		opts.DryRun = true
 		opts.Events = a.printer(out, f)

@@ -44,6 +44,9 @@ func (d *Deployment) registerCustom(ctx context.Context, urn resource.URN, reg *
 	if !ok {
 		return nil, d.userError(urn, unknownType(reg, schema))
 	}
+	if err := d.checkTargetDeps(urn, reg); err != nil {
+		return nil, err
+	}
 	hash := d.inputsHash(reg, ref)
 
 	// The fast path: the program registered exactly what it registered last time, with the same provider.
@@ -232,7 +235,7 @@ func (s *stepper) failed(op events.Op, err error) error {
 	}
 	s.step.Elapsed = time.Since(s.start)
 	s.step.Error = err.Error()
-	s.d.fail(err)
+	s.d.stepFailed(s.urn, err)
 	s.d.emit(events.Event{Kind: events.KindStepFailed, Step: s.step})
 	return err
 }

@@ -60,10 +60,16 @@ func (d *Deployment) deleteObject(ctx context.Context, r *state.Resource) error 
 // resource the program did not register and every old object a replacement left behind. It returns the
 // failures of the whole deployment, if any.
 func (d *Deployment) Finish(ctx context.Context) error {
-	if err := d.Err(); err != nil {
+	if err := d.Err(); err != nil && !d.opts.ContinueOnError {
 		return err
 	}
 	d.mu.Lock()
+	if d.uncertain {
+		d.mu.Unlock()
+		d.Diagnose(events.SevWarning, "", "deletes were not run: a resource the program declares could not be registered "+
+			"under a parent that failed, so it cannot be told apart from one removed from the program")
+		return d.Err()
+	}
 	var doomed []*state.Resource
 	for _, r := range d.old.Resources {
 		if d.deleted[r] {
@@ -74,6 +80,11 @@ func (d *Deployment) Finish(ctx context.Context) error {
 		}
 	}
 	doomed = append(doomed, d.replaced...)
+	d.mu.Unlock()
+	if len(d.opts.Targets) > 0 || len(d.opts.Excludes) > 0 {
+		doomed = d.selectTargeted(doomed)
+	}
+	d.mu.Lock()
 	registered := make(map[resource.URN]bool, len(d.newIndex))
 	for u, r := range d.newIndex {
 		if r != nil {
@@ -99,17 +110,33 @@ func (d *Deployment) Finish(ctx context.Context) error {
 				"make a new plan with `infra preview --save-plan`", err))
 		}
 	}
-	return d.deleteAll(ctx, doomed, true)
+	doomed, err := d.survivorsKeep(doomed, len(d.opts.Targets) > 0)
+	if err != nil {
+		return err
+	}
+	if err := d.deleteAll(ctx, doomed, true); err != nil {
+		return err
+	}
+	return d.Err()
 }
 
 // Destroy deletes every resource of the old state in reverse dependency order.
 func (d *Deployment) Destroy(ctx context.Context) error {
 	doomed := append([]*state.Resource(nil), d.old.Resources...)
+	targeted := len(d.opts.Targets) > 0 || len(d.opts.Excludes) > 0
+	if targeted {
+		var err error
+		if doomed, err = d.survivorsKeep(d.selectTargeted(doomed), true); err != nil {
+			return err
+		}
+	}
 	if err := d.deleteAll(ctx, doomed, false); err != nil {
 		return err
 	}
-	d.SetStackOutputs(nil)
-	return nil
+	if !targeted {
+		d.SetStackOutputs(nil)
+	}
+	return d.Err()
 }
 
 // deleteAll deletes a set of old entries on the reverse dependency graph: an entry goes only once everything in
@@ -172,7 +199,7 @@ func (d *Deployment) deleteAll(ctx context.Context, doomed []*state.Resource, pr
 		}
 		return d.userError("", err)
 	}
-	err := g.Walk(ctx, true, cap(d.sem), func(ctx context.Context, r *state.Resource) error {
+	err := g.WalkWith(ctx, graph.WalkOptions{Reverse: true, Parallel: cap(d.sem), ContinueOnError: d.opts.ContinueOnError}, func(ctx context.Context, r *state.Resource) error {
 		if d.isStopped() {
 			return ErrStopped
 		}
@@ -186,7 +213,7 @@ func (d *Deployment) deleteAll(ctx context.Context, doomed []*state.Resource, pr
 		d.emit(events.Event{Kind: events.KindStepStart, Step: step})
 		if err := d.deleteObject(ctx, r); err != nil {
 			step.Error, step.Elapsed = err.Error(), time.Since(start)
-			d.fail(err)
+			d.stepFailed(r.URN, err)
 			d.emit(events.Event{Kind: events.KindStepFailed, Step: step})
 			return err
 		}
@@ -210,4 +237,38 @@ func isReplaced(d *Deployment, r *state.Resource) bool {
 		}
 	}
 	return false
+}
+
+// selectTargeted keeps the entries of doomed the update may delete: the targets (all but the excluded when there
+// are no targets) and, with TargetDependents, every entry that depends on a selected one, transitively.
+func (d *Deployment) selectTargeted(doomed []*state.Resource) []*state.Resource {
+	d.mu.Lock()
+	in := map[resource.URN]bool{}
+	for _, r := range doomed {
+		if (len(d.opts.Targets) == 0 || matches(r.URN, d.opts.Targets) || d.targeted[r.URN]) && !matches(r.URN, d.opts.Excludes) {
+			in[r.URN] = true
+		}
+	}
+	d.mu.Unlock()
+	for changed := d.opts.TargetDependents; changed; {
+		changed = false
+		for _, r := range doomed {
+			if in[r.URN] || matches(r.URN, d.opts.Excludes) {
+				continue
+			}
+			for _, e := range r.Edges() {
+				if in[e] {
+					in[r.URN], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	var sel []*state.Resource
+	for _, r := range doomed {
+		if in[r.URN] {
+			sel = append(sel, r)
+		}
+	}
+	return sel
 }

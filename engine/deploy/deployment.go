@@ -67,6 +67,15 @@ type Options struct {
 	// Plan, when set, is the plan the update must follow: any step that differs from it is refused before it
 	// runs.
 	Plan PlanChecker
+	// Targets, when set, are the only resources the update may change (URNs, "*" matching any run of
+	// characters); Excludes are resources it must not change. Everything else keeps its state.
+	Targets  []string
+	Excludes []string
+	// TargetDependents extends the targets to every resource that depends on one.
+	TargetDependents bool
+	// ContinueOnError keeps going after a step fails: independent steps still run, the failed resource's
+	// dependents are skipped, and the update reports everything at the end.
+	ContinueOnError bool
 	// Now is the clock (tests replace it).
 	Now func() time.Time
 }
@@ -180,7 +189,19 @@ type Deployment struct {
 	stopped      bool
 	failures     []error
 	seq          int64
+	// uncertain is set when a skipped registration could not be matched to its old state (its parent failed
+	// too): deletes are then not run, since a resource the program still declares could look removed.
+	uncertain bool
+	// targeted are the URNs an update with targets may change (grown by TargetDependents as registrations
+	// arrive); failedURNs, skippedURNs and keptURNs are reported in the summary.
+	targeted    map[resource.URN]bool
+	failedURNs  []string
+	skippedURNs []string
+	keptURNs    []string
 }
+
+// ErrSkipped is returned for registrations the program could not make because a dependency failed.
+var ErrSkipped = errors.New("skipped because something it depends on failed")
 
 // ErrStopped is returned for registrations that arrive after the deployment stopped because of a failure or an
 // interruption; the cause was reported on its own.
@@ -205,6 +226,7 @@ func New(old *state.Snapshot, opts Options) *Deployment {
 		old: old, olds: map[resource.URN]*state.Resource{}, oldOrder: map[*state.Resource]int{},
 		newIndex: map[resource.URN]*state.Resource{}, accounted: map[*state.Resource]bool{},
 		deleted: map[*state.Resource]bool{}, claimedBy: map[*state.Resource]resource.URN{}, changes: map[events.Op]int{},
+		targeted: map[resource.URN]bool{},
 	}
 	for i, r := range old.Resources {
 		d.oldOrder[r] = i
@@ -236,12 +258,29 @@ func (d *Deployment) Diagnose(sev events.Severity, urn resource.URN, msg string)
 	d.emit(events.Event{Kind: events.KindDiagnostic, Diag: &events.Diagnostic{Severity: sev, URN: urn, Message: msg}})
 }
 
-// fail records a failure and stops the deployment from starting new work.
+// fail records a failure and stops the deployment from starting new work (unless it continues on errors).
 func (d *Deployment) fail(err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.failures = append(d.failures, err)
-	d.stopped = true
+	if !d.opts.ContinueOnError {
+		d.stopped = true
+	}
+}
+
+// stepFailed records the failure of one resource's step.
+func (d *Deployment) stepFailed(urn resource.URN, err error) {
+	d.mu.Lock()
+	d.failedURNs = append(d.failedURNs, fmt.Sprintf("%s: %v", urn, err))
+	d.mu.Unlock()
+	d.fail(err)
+}
+
+// Report lists what failed, what was skipped because of it, and what was kept instead of deleted.
+func (d *Deployment) Report() (failed, skipped, kept []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.failedURNs...), append([]string(nil), d.skippedURNs...), append([]string(nil), d.keptURNs...)
 }
 
 // Stop makes the deployment refuse new work; operations in flight finish. It is the first Ctrl-C.
@@ -383,35 +422,10 @@ func (d *Deployment) Snapshot() *state.Snapshot {
 			s.Resources = append(s.Resources, r)
 		}
 	}
-	dropDangling(s.Resources)
+	// Resources recorded this run are in the order they finished, which already respects their dependencies
+	// in most runs; sorting makes it hold in all of them (targets, skipped registrations, refreshes).
+	s.Resources = state.SortResources(s.Resources)
 	return s
-}
-
-// dropDangling removes dependency and parent references to URNs with no earlier entry. They can only point at
-// objects that are gone, and a reference to nothing would make the snapshot unreadable.
-func dropDangling(rs []*state.Resource) {
-	seen := make(map[resource.URN]bool, len(rs))
-	for i, r := range rs {
-		dangling := r.Parent != "" && !seen[r.Parent]
-		for _, dep := range r.Dependencies {
-			dangling = dangling || !seen[dep]
-		}
-		if dangling {
-			c := r.Copy()
-			if c.Parent != "" && !seen[c.Parent] {
-				c.Parent = ""
-			}
-			deps := c.Dependencies[:0]
-			for _, dep := range c.Dependencies {
-				if seen[dep] {
-					deps = append(deps, dep)
-				}
-			}
-			c.Dependencies = deps
-			rs[i] = c
-		}
-		seen[r.URN] = true
-	}
 }
 
 // claim marks urn as registered in this run and finds its old state, through aliases if need be.
@@ -475,6 +489,10 @@ type Registration struct {
 	Aliases              []Alias
 	Timeouts             *state.Timeouts
 	ImportID             string
+	// SkipReason is set when the program could not register the resource because a dependency failed.
+	SkipReason string
+	// ParentUnknown is set on a skipped registration whose parent failed too (its URN cannot be computed).
+	ParentUnknown bool
 }
 
 // Alias is an earlier identity of a registration.
@@ -493,6 +511,13 @@ func describe(typ, name string) string { return fmt.Sprintf("%s %q", typ, name) 
 
 // Register handles one registration from the program and returns what the program gets back.
 func (d *Deployment) Register(ctx context.Context, reg *Registration) (*Result, error) {
+	if reg.SkipReason != "" && reg.ParentUnknown {
+		d.mu.Lock()
+		d.uncertain = true
+		d.skippedURNs = append(d.skippedURNs, describe(reg.Type, reg.Name))
+		d.mu.Unlock()
+		return nil, ErrSkipped
+	}
 	if d.isStopped() {
 		return nil, ErrStopped
 	}
@@ -512,6 +537,16 @@ func (d *Deployment) Register(ctx context.Context, reg *Registration) (*Result, 
 	old, err := d.claim(urn, aliases)
 	if err != nil {
 		return nil, d.userError(urn, err)
+	}
+	if reg.SkipReason != "" {
+		return nil, d.skip(urn, reg, old)
+	}
+	if !d.isTargeted(urn, reg) && !resource.IsProviderType(reg.Type) {
+		res, err := d.untargeted(ctx, urn, reg, old)
+		if err != nil {
+			d.unclaim(urn, old)
+		}
+		return res, err
 	}
 	var res *Result
 	switch {

@@ -154,7 +154,7 @@ func (d *Deployment) registerProvider(ctx context.Context, urn resource.URN, reg
 		failOp = events.OpUpdate
 	}
 	fail := func(err error) (*Result, error) {
-		d.fail(err)
+		d.stepFailed(urn, err)
 		d.emit(events.Event{Kind: events.KindStepFailed, Step: &events.Step{URN: urn, Type: reg.Type, Op: failOp,
 			Error: err.Error(), DryRun: d.opts.DryRun, Logical: true}})
 		return nil, &shownError{err}

@@ -24,6 +24,9 @@ const (
 	OpDeleteReplaced Op = "delete-replaced"
 	// OpCreateReplacement creates the new object of a replacement.
 	OpCreateReplacement Op = "create-replacement"
+	// OpSkipped marks a resource the program declares but could not register because something it depends on
+	// failed; its state is kept as it was.
+	OpSkipped Op = "skipped"
 	// OpRefresh reads an object's live state; a refresh step with Diffs is drift (the object changed outside),
 	// one with Gone set found the object deleted outside.
 	OpRefresh Op = "refresh"
@@ -148,6 +151,11 @@ type Summary struct {
 	Failed     bool
 	// ResourceCount is how many resources the stack holds afterwards.
 	ResourceCount int
+	// Failures lists the resources whose step failed, with why ("<urn>: <error>"); Skipped those not processed
+	// because something they depend on failed; Kept those left in place that would have been deleted.
+	Failures []string
+	Skipped  []string
+	Kept     []string
 }
 
 // Sink receives events. Emit must be safe for concurrent use and must not block for long: the engine calls it

@@ -131,6 +131,21 @@ var ErrSkipped = errors.New("skipped because a node it waits for failed")
 // its dependencies, or with reverse its dependents. After a failure no new node starts (nodes in flight
 // finish); the failures are returned joined. A cycle is reported before anything runs.
 func (g *Graph[K]) Walk(ctx context.Context, reverse bool, parallel int, fn func(ctx context.Context, k K) error) error {
+	return g.WalkWith(ctx, WalkOptions{Reverse: reverse, Parallel: parallel}, fn)
+}
+
+// WalkOptions adjust WalkWith.
+type WalkOptions struct {
+	Reverse  bool
+	Parallel int
+	// ContinueOnError keeps starting nodes after a failure: only the nodes that wait, directly or not, for a
+	// failed node are skipped.
+	ContinueOnError bool
+}
+
+// WalkWith is Walk with options.
+func (g *Graph[K]) WalkWith(ctx context.Context, o WalkOptions, fn func(ctx context.Context, k K) error) error {
+	reverse, parallel := o.Reverse, o.Parallel
 	if _, err := g.Sort(); err != nil {
 		return err
 	}
@@ -188,7 +203,9 @@ func (g *Graph[K]) Walk(ctx context.Context, reverse bool, parallel int, fn func
 				mu.Lock()
 				running--
 				if err != nil {
-					failed = true
+					// Without ContinueOnError nothing new starts; with it, only what waits for this node is
+					// skipped (its count never reaches zero).
+					failed = failed || !o.ContinueOnError
 					errs = append(errs, err)
 				} else {
 					for _, j := range next[i] {

@@ -175,6 +175,7 @@ func translate(req *pb.RegisterRequest) (*deploy.Registration, error) {
 		Inputs: inputs, Provider: resource.ProviderRef(req.GetProvider()), Protect: req.GetProtect(),
 		IgnoreChanges: req.GetIgnoreChanges(), ReplaceOnChanges: req.GetReplaceOnChanges(),
 		RetainOnDelete: req.GetRetainOnDelete(), ImportID: req.GetImportId(),
+		SkipReason: req.GetSkipReason(), ParentUnknown: req.GetParentUnknown(),
 	}
 	for _, d := range req.GetDependencies() {
 		reg.Dependencies = append(reg.Dependencies, resource.URN(d))

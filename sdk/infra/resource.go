@@ -443,6 +443,18 @@ func (ctx *Context) register(typ, name string, custom bool, props Props, opts []
 				// that was never registered must never look removed from the program, or it would be deleted.
 				ctx.fail(err, false)
 			}
+			// Tell the engine the resource exists in the program but could not be registered, so that it keeps
+			// the resource's state instead of taking it for removed.
+			skip := &monitorpb.RegisterRequest{Id: r.seq, Type: r.typ, Name: r.name, Custom: r.custom, SkipReason: err.Error()}
+			if parentReg != nil {
+				if u, known, _, _, perr := parentReg.urn.result(); perr == nil && known {
+					skip.Parent = string(u.(URN))
+				} else {
+					skip.ParentUnknown = true
+				}
+			}
+			ctx.begin()
+			ctx.mon.Register(skip, func(*monitorpb.RegisterResponse, error) { ctx.done() })
 			return
 		}
 		ctx.begin()

@@ -3,9 +3,9 @@ package state
 import (
 	"bufio"
 	"bytes"
+	"container/heap"
 	"encoding/json"
 	"fmt"
-	"sort"
 
 	"github.com/infrago/infra/sdk/resource"
 )
@@ -267,24 +267,23 @@ func SortResources(rs []*Resource) []*Resource {
 			next[p] = append(next[p], i)
 		}
 	}
-	var ready []int
+	ready := &intHeap{}
 	for i := range rs {
 		if indeg[i] == 0 {
-			ready = append(ready, i)
+			ready.items = append(ready.items, i)
 		}
 	}
+	heap.Init(ready)
 	out := make([]*Resource, 0, len(rs))
 	done := make([]bool, len(rs))
-	for len(ready) > 0 {
-		sort.Ints(ready)
-		i := ready[0]
-		ready = ready[1:]
+	for ready.Len() > 0 {
+		i := heap.Pop(ready).(int)
 		done[i] = true
 		out = append(out, rs[i])
 		for _, n := range next[i] {
 			indeg[n]--
 			if indeg[n] == 0 {
-				ready = append(ready, n)
+				heap.Push(ready, n)
 			}
 		}
 	}
@@ -295,6 +294,20 @@ func SortResources(rs []*Resource) []*Resource {
 		}
 	}
 	return dropDanglingRefs(out)
+}
+
+// intHeap is a min-heap of positions: the earliest ready entry is taken first.
+type intHeap struct{ items []int }
+
+func (h *intHeap) Len() int           { return len(h.items) }
+func (h *intHeap) Less(i, j int) bool { return h.items[i] < h.items[j] }
+func (h *intHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *intHeap) Push(x any)         { h.items = append(h.items, x.(int)) }
+func (h *intHeap) Pop() any {
+	n := len(h.items)
+	x := h.items[n-1]
+	h.items = h.items[:n-1]
+	return x
 }
 
 // IsProviderEntry reports whether r is a provider instance.

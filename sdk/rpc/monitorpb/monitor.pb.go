@@ -457,7 +457,12 @@ type RegisterRequest struct {
 	Aliases             []*Alias        `protobuf:"bytes,15,rep,name=aliases,proto3" json:"aliases,omitempty"`
 	CustomTimeouts      *CustomTimeouts `protobuf:"bytes,16,opt,name=custom_timeouts,json=customTimeouts,proto3" json:"custom_timeouts,omitempty"`
 	// Adopt the existing object with this ID instead of creating one.
-	ImportId      string `protobuf:"bytes,17,opt,name=import_id,json=importId,proto3" json:"import_id,omitempty"` // For provider resources (type infra:providers:<pkg>): nothing extra; their inputs are the provider config.
+	ImportId string `protobuf:"bytes,17,opt,name=import_id,json=importId,proto3" json:"import_id,omitempty"`
+	// Set when the program cannot register the resource because something it depends on failed: the engine keeps
+	// the resource's old state (it must not look removed from the program) and reports it as skipped. When the
+	// parent failed too, parent is empty and parent_unknown is set.
+	SkipReason    string `protobuf:"bytes,18,opt,name=skip_reason,json=skipReason,proto3" json:"skip_reason,omitempty"`
+	ParentUnknown bool   `protobuf:"varint,19,opt,name=parent_unknown,json=parentUnknown,proto3" json:"parent_unknown,omitempty"` // For provider resources (type infra:providers:<pkg>): nothing extra; their inputs are the provider config.
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -609,6 +614,20 @@ func (x *RegisterRequest) GetImportId() string {
 		return x.ImportId
 	}
 	return ""
+}
+
+func (x *RegisterRequest) GetSkipReason() string {
+	if x != nil {
+		return x.SkipReason
+	}
+	return ""
+}
+
+func (x *RegisterRequest) GetParentUnknown() bool {
+	if x != nil {
+		return x.ParentUnknown
+	}
+	return false
 }
 
 // URNs is a list of resource URNs.
@@ -1260,7 +1279,7 @@ const file_monitor_proto_rawDesc = "" +
 	"\x06config\x18\x04 \x01(\v2\x16.infra.property.v1.MapR\x06config\x12\x1f\n" +
 	"\vconfig_file\x18\x05 \x01(\tR\n" +
 	"configFile\x12\x1a\n" +
-	"\bparallel\x18\x06 \x01(\x05R\bparallel\"\xc0\x06\n" +
+	"\bparallel\x18\x06 \x01(\x05R\bparallel\"\x88\a\n" +
 	"\x0fRegisterRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +
@@ -1279,7 +1298,10 @@ const file_monitor_proto_rawDesc = "" +
 	"\x10retain_on_delete\x18\x0e \x01(\bR\x0eretainOnDelete\x121\n" +
 	"\aaliases\x18\x0f \x03(\v2\x17.infra.monitor.v1.AliasR\aaliases\x12I\n" +
 	"\x0fcustom_timeouts\x18\x10 \x01(\v2 .infra.monitor.v1.CustomTimeoutsR\x0ecustomTimeouts\x12\x1b\n" +
-	"\timport_id\x18\x11 \x01(\tR\bimportId\x1a_\n" +
+	"\timport_id\x18\x11 \x01(\tR\bimportId\x12\x1f\n" +
+	"\vskip_reason\x18\x12 \x01(\tR\n" +
+	"skipReason\x12%\n" +
+	"\x0eparent_unknown\x18\x13 \x01(\bR\rparentUnknown\x1a_\n" +
 	"\x19PropertyDependenciesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
 	"\x05value\x18\x02 \x01(\v2\x16.infra.monitor.v1.URNsR\x05value:\x028\x01\"\x1a\n" +
