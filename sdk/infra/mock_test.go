@@ -24,6 +24,7 @@ const (
 // mockMonitor plays the engine: it answers every registration from its own goroutine with the inputs as outputs
 // plus a computed "arn" (unknown in a preview, where custom resources also get no ID).
 type mockMonitor struct {
+	skipped []string // resources the program reported it could not register
 	info    *pb.ProgramInfo
 	preview bool
 
@@ -60,6 +61,14 @@ func (m *mockMonitor) ProgramInfo(context.Context) (*pb.ProgramInfo, error) {
 }
 
 func (m *mockMonitor) Register(req *pb.RegisterRequest, done func(*pb.RegisterResponse, error)) {
+	if req.GetSkipReason() != "" {
+		// The program telling the engine it could not register a resource: not a registration.
+		m.mu.Lock()
+		m.skipped = append(m.skipped, req.GetName())
+		m.mu.Unlock()
+		go done(&pb.RegisterResponse{Id: req.GetId(), Error: "skipped"}, nil)
+		return
+	}
 	m.mu.Lock()
 	m.regs = append(m.regs, req)
 	m.byName[req.GetName()] = req

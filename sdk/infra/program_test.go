@@ -2,6 +2,7 @@ package infra_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -333,6 +334,12 @@ func TestProgramErrorsReportedOnce(t *testing.T) {
 	}
 	if mon.registered("b") || mon.registered("c") {
 		t.Fatalf("registered %v", mon.names())
+	}
+	mon.mu.Lock()
+	skipped := fmt.Sprint(mon.skipped)
+	mon.mu.Unlock()
+	if !strings.Contains(skipped, "b") || !strings.Contains(skipped, "c") {
+		t.Fatalf("b and c must be reported as not registered (so the engine keeps their state): %s", skipped)
 	}
 	logs := mon.errorLogs()
 	if len(logs) != 1 {
