@@ -372,3 +372,15 @@ func Adopt(ctx context.Context, o Options, p state.PendingOp, id string) (*state
 	}
 	return deploy.Adopt(ctx, old, p, id, o.deployOptions())
 }
+
+// Import adopts an existing object into the stack's state (see deploy.Import).
+func Import(ctx context.Context, o Options, typ, name string, parent resource.URN, id string) (*deploy.ImportResult, error) {
+	old := o.Old
+	if old == nil {
+		old = &state.Snapshot{Project: o.Project, Stack: o.Stack}
+	}
+	if o.Events == nil {
+		o.Events = events.Discard
+	}
+	return deploy.Import(ctx, old, o.deployOptions(), typ, name, parent, id)
+}

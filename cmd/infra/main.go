@@ -76,6 +76,8 @@ type app struct {
 	stop chan struct{}
 	// redactor learns every secret the command handles and masks it in everything the command prints.
 	redactor *display.Redactor
+	// out are the display flags (--json, --markdown) and the displays the command opened; see displays.go.
+	out outputs
 }
 
 func newApp(ctx context.Context, cancel context.CancelFunc) *app {
@@ -146,11 +148,13 @@ and there are changes.`,
 		a.upCommand(),
 		a.destroyCommand(),
 		a.refreshCommand(),
+		a.importCommand(),
 		a.outputsCommand(),
 		a.stateCommand(),
 		a.versionCommand(),
 		a.providerCommand(),
 	)
+	a.addDisplayFlags(root)
 	return root
 }
 

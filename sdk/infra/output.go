@@ -373,3 +373,6 @@ func as[T any](v any) T {
 	}
 	return v.(T)
 }
+
+// Ptr returns a pointer to v: handy for optional fields of plain structs in resource arguments.
+func Ptr[T any](v T) *T { return &v }

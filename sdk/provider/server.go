@@ -304,6 +304,16 @@ func (s *Server) Read(ctx context.Context, req *pb.ReadRequest) (*pb.ReadRespons
 	if id == "" {
 		return &pb.ReadResponse{}, nil
 	}
+	if len(in) == 0 && len(out) == 0 {
+		// An import: typed Go values cannot leave a property absent, and a zero value of an input without a
+		// default means the same as no value. Dropping them makes the imported inputs read like a program's.
+		rs := s.schema.Resources[req.GetType()]
+		for k, v := range ins {
+			if p, ok := rs.Inputs[k]; ok && p.Default == nil && isZero(v) {
+				delete(ins, k)
+			}
+		}
+	}
 	ins = restoreSecrets(in, ins)
 	return &pb.ReadResponse{Id: id, Inputs: propertypb.FromMap(ins), Properties: propertypb.FromMap(s.markSecrets(req.GetType(), ins, outs))}, nil
 }
