@@ -24,7 +24,8 @@ is recorded as a new version in the stack's history.`,
 		Example: `  infra state ls
   infra state unprotect 'urn:infra:dev::hello::random:index:Password::db'`,
 	}
-	cmd.AddCommand(a.stateLsCommand(), a.stateUnprotectCommand(), a.stateResolveCommand())
+	cmd.AddCommand(a.stateLsCommand(), a.stateUnprotectCommand(), a.stateResolveCommand(), a.stateDeleteCommand(),
+		a.stateRenameCommand(), a.stateMoveCommand())
 	return cmd
 }
 
