@@ -71,6 +71,8 @@ type Options struct {
 	TargetDependents bool
 	// ContinueOnError lets independent work go on after a step fails.
 	ContinueOnError bool
+	// ProviderParallel bounds each provider package's concurrent operations.
+	ProviderParallel map[string]int
 }
 
 // Result is what a run produced.
@@ -140,6 +142,7 @@ func (o Options) deployOptions() deploy.Options {
 	return deploy.Options{
 		Project: o.Project, Stack: o.Stack, DryRun: o.DryRun, Parallel: o.Parallel, Journal: o.Journal, Plan: o.Plan,
 		Targets: o.Targets, Excludes: o.Excludes, TargetDependents: o.TargetDependents, ContinueOnError: o.ContinueOnError,
+		ProviderParallel: o.ProviderParallel,
 		Host: hostAdapter{o.Host}, HashKey: o.HashKey, Events: o.Events,
 		ProviderConfig: func(pkg string) resource.PropertyMap {
 			out := resource.PropertyMap{}

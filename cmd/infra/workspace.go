@@ -418,7 +418,8 @@ func (s *stack) engineOptions(a *app, parallel int) (engine.Options, error) {
 			}
 			return secrets.DecryptFile(ctx, path, secrets.FileFormat(format))
 		},
-		Secret: a.redactor.AddValue,
+		Secret:           a.redactor.AddValue,
+		ProviderParallel: s.ws.providerParallel(),
 	}, nil
 }
 
@@ -556,4 +557,15 @@ func (s *stack) readPlan(path string) (*plan.Plan, error) {
 			map[bool]string{true: " with an unfinished update in its journal", false: ""}[s.lastSeq > 0], path)
 	}
 	return p, nil
+}
+
+// providerParallel collects the per-provider concurrency bounds of Infra.yaml.
+func (w *workspace) providerParallel() map[string]int {
+	out := map[string]int{}
+	for name, p := range w.proj.Providers {
+		if p.Parallel > 0 {
+			out[name] = p.Parallel
+		}
+	}
+	return out
 }

@@ -277,7 +277,14 @@ func (s *stepper) create(op events.Op, checked resource.PropertyMap) (*Result, e
 		return nil, s.failed(op, err)
 	}
 	ctx, cancel := s.opContext(t)
-	id, outs, initErrs, err := s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, token)
+	var id string
+	var outs resource.PropertyMap
+	var initErrs []string
+	err = s.d.call(ctx, s.inst.pkg, "the create of "+string(s.urn), func() error {
+		var cerr error
+		id, outs, initErrs, cerr = s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, token)
+		return cerr
+	})
 	cancel()
 	if err != nil && id == "" {
 		err = s.timedOut(err, "creating it", t)
@@ -316,7 +323,13 @@ func (s *stepper) update(checked resource.PropertyMap) (*Result, error) {
 		return nil, s.failed(events.OpUpdate, err)
 	}
 	ctx, cancel := s.opContext(t)
-	outs, initErrs, err := s.inst.prov.Update(ctx, s.urn, s.reg.Type, old.ID, old.Inputs, old.Outputs, checked, t, s.reg.IgnoreChanges)
+	var outs resource.PropertyMap
+	var initErrs []string
+	err = s.d.call(ctx, s.inst.pkg, "the update of "+string(s.urn), func() error {
+		var uerr error
+		outs, initErrs, uerr = s.inst.prov.Update(ctx, s.urn, s.reg.Type, old.ID, old.Inputs, old.Outputs, checked, t, s.reg.IgnoreChanges)
+		return uerr
+	})
 	cancel()
 	if err != nil {
 		err = s.timedOut(err, "updating it", t)
@@ -378,7 +391,14 @@ func (s *stepper) replace(checked resource.PropertyMap, replaces []string, delet
 		return nil, s.failed(events.OpReplace, err)
 	}
 	ctx, cancel := s.opContext(t)
-	id, outs, initErrs, err := s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, token)
+	var id string
+	var outs resource.PropertyMap
+	var initErrs []string
+	err = s.d.call(ctx, s.inst.pkg, "the create of "+string(s.urn), func() error {
+		var cerr error
+		id, outs, initErrs, cerr = s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, token)
+		return cerr
+	})
 	cancel()
 	if err != nil && id == "" {
 		err = s.timedOut(err, "creating its replacement", t)

@@ -36,7 +36,9 @@ func (d *Deployment) deleteObject(ctx context.Context, r *state.Resource) error 
 			t = time.Duration(r.Timeouts.Delete * float64(time.Second))
 		}
 		cctx, cancel := context.WithTimeout(ctx, t)
-		err = inst.prov.Delete(cctx, r.URN, r.Type, r.ID, r.Inputs, r.Outputs, t)
+		err = d.call(cctx, inst.pkg, "the delete of "+string(r.URN), func() error {
+			return inst.prov.Delete(cctx, r.URN, r.Type, r.ID, r.Inputs, r.Outputs, t)
+		})
 		cancel()
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "in time") {

@@ -76,6 +76,9 @@ type Options struct {
 	// ContinueOnError keeps going after a step fails: independent steps still run, the failed resource's
 	// dependents are skipped, and the update reports everything at the end.
 	ContinueOnError bool
+	// ProviderParallel bounds, per provider package, how many of its operations run at once (within
+	// Parallel); the bound adapts down while the provider reports throttling.
+	ProviderParallel map[string]int
 	// Now is the clock (tests replace it).
 	Now func() time.Time
 }
@@ -198,6 +201,7 @@ type Deployment struct {
 	failedURNs  []string
 	skippedURNs []string
 	keptURNs    []string
+	limiters    map[string]*limiter
 }
 
 // ErrSkipped is returned for registrations the program could not make because a dependency failed.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/infrago/infra/engine/events"
+	"github.com/infrago/infra/engine/plugin"
 	"github.com/infrago/infra/sdk/resource"
 	"github.com/infrago/infra/stacks/state"
 )
@@ -102,7 +103,12 @@ func (d *Deployment) refreshOne(ctx context.Context, r *state.Resource) (struct 
 	}
 	start := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, d.timeouts.Check)
-	live, err := inst.prov.Read(cctx, r.URN, r.Type, r.ID, r.Inputs, r.Outputs)
+	var live plugin.ReadResult
+	err = d.call(cctx, inst.pkg, "the read of "+string(r.URN), func() error {
+		var rerr error
+		live, rerr = inst.prov.Read(cctx, r.URN, r.Type, r.ID, r.Inputs, r.Outputs)
+		return rerr
+	})
 	cancel()
 	if err != nil {
 		return outcome{}, fmt.Errorf("refresh %s: %w", r.URN, err)

@@ -51,6 +51,10 @@ type CheckFailure struct {
 // ErrCrashed is wrapped by errors from a provider whose process ended in the middle of a call.
 var ErrCrashed = errors.New("provider process exited unexpectedly")
 
+// ErrThrottled is wrapped by errors from a provider that refused a call because it is throttled (gRPC
+// RESOURCE_EXHAUSTED): the operation did not happen and may be retried after a pause.
+var ErrThrottled = errors.New("provider is throttled")
+
 // ErrTimeout is wrapped by errors from a call that hit its deadline.
 var ErrTimeout = errors.New("provider did not answer in time")
 
@@ -69,6 +73,9 @@ func (p *Provider) wrap(what string, urn resource.URN, err error) error {
 		if p.client.Exited() {
 			return fmt.Errorf("%w: provider %s (%s) exited while %s%s%s", ErrCrashed, p.pkg, p.where, what, target, p.tail.suffix())
 		}
+	}
+	if st.Code() == codes.ResourceExhausted {
+		return fmt.Errorf("%w: provider %s: %s", ErrThrottled, p.pkg, st.Message())
 	}
 	if st.Code() == codes.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%w: provider %s did not finish %s%s in time", ErrTimeout, p.pkg, what, target)

@@ -92,9 +92,17 @@ func toMap(m *propertypb.Map, what string) (resource.PropertyMap, error) {
 	return pm, nil
 }
 
+// ErrThrottled marks an error that says the cloud refused the request because of rate limits, after the
+// provider's own retries: the operation did not happen. The engine then retries it later with less concurrency.
+// Wrap it: fmt.Errorf("%w: %v", provider.ErrThrottled, err).
+var ErrThrottled = errors.New("throttled")
+
 func opError(err error) error {
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, ErrThrottled) {
+		return status.Error(codes.ResourceExhausted, err.Error())
 	}
 	if _, ok := status.FromError(err); ok {
 		return err

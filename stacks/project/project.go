@@ -73,6 +73,8 @@ type ProviderSpec struct {
 	Path string
 	// SHA256 pins the binary's checksum (64 lowercase hex digits); empty means not pinned.
 	SHA256 string
+	// Parallel bounds how many operations on this provider's resources run at once (0: no bound of its own).
+	Parallel int
 }
 
 // Path returns the path of the project file.

@@ -37,14 +37,15 @@ type configDeclFile struct {
 }
 
 type providerFile struct {
-	Path   string `yaml:"path,omitempty"`
-	SHA256 string `yaml:"sha256,omitempty"`
+	Path     string `yaml:"path,omitempty"`
+	SHA256   string `yaml:"sha256,omitempty"`
+	Parallel int    `yaml:"parallel,omitempty"`
 }
 
 var (
 	projectFields  = []string{"name", "description", "main", "backend", "config", "providers", "history"}
 	configFields   = []string{"type", "default", "description", "secret"}
-	providerFields = []string{"path", "sha256"}
+	providerFields = []string{"path", "sha256", "parallel"}
 )
 
 // parseProject validates and decodes Infra.yaml content. file names the file in messages.
@@ -372,6 +373,12 @@ func parseProviders(ps *problems, n *yaml.Node) map[string]ProviderSpec {
 						ps.add(fv.Line, "provider %q: sha256 must be 64 hex digits, optionally after sha256: (the output of sha256sum on the plugin binary)", k.Value)
 					}
 					spec.SHA256 = s
+				case "parallel":
+					n, err := strconv.Atoi(fv.Value)
+					if fv.Kind != yaml.ScalarNode || err != nil || n < 1 {
+						ps.add(fv.Line, "provider %q: parallel must be a whole number of operations, at least 1", k.Value)
+					}
+					spec.Parallel = n
 				default:
 					ps.add(fk.Line, "provider %q: %s", k.Value, unknownMsg("field", fk.Value, providerFields))
 				}
