@@ -10,10 +10,10 @@ STATICCHECK_VERSION ?= v0.8.2
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/infra ./cmd/infra
 
-## test: every test, including the integration tests that drive bin/infra, and a check that generated code is fresh
+## test: every test, including the integration tests that drive bin/infra, the state backends against real servers (scripts/test-services.sh), and a check that generated code is fresh
 test: build
 	$(GO) run ./internal/gen -check
-	$(GO) test -count=1 -timeout 25m ./...
+	GO=$(GO) sh scripts/test-services.sh $(GO) test -count=1 -timeout 25m ./...
 
 ## demo: run examples/hello end to end on the built-in providers (no cloud account needed)
 demo: build
@@ -24,6 +24,10 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+## bench: benchmarks; the display ones report ns/event for the live, plain and JSON displays over 10,000 resources, and live/json
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./display/
 
 ## proto: regenerate the Go code of the protocol definitions in sdk/rpc (needs protoc)
 proto:

@@ -57,9 +57,9 @@ var (
 
 func step(u resource.URN, op events.Op, mods ...func(*events.Step)) *events.Step {
 	st := &events.Step{URN: u, Type: u.Type(), Op: op, Custom: true, Logical: true}
-	if i := strings.LastIndexByte(string(u.QualifiedType()), '$'); i >= 0 {
-		// The parent is not needed by the display (it indents by the URN), but set it as the engine would.
-		st.Parent = "parent"
+	if i := strings.LastIndexByte(u.QualifiedType(), '$'); i >= 0 {
+		// The plain display indents by the URN; the live tree and the JSON stream use the parent.
+		st.Parent = map[string]resource.URN{siteType: siteURN, siteType + "$" + poolType: poolURN}[u.QualifiedType()[:i]]
 	}
 	for _, m := range mods {
 		m(st)
@@ -219,6 +219,60 @@ func diffEvents() []events.Event {
 	}
 }
 
+// driftEvents is `preview --refresh`: one object changed outside infra, one deleted outside, then what the
+// program would change.
+func driftEvents() []events.Event {
+	dry := func(st *events.Step) { st.DryRun = true }
+	return []events.Event{
+		{Kind: events.KindPrelude, Prelude: &events.Prelude{Project: "web", Stack: "prod", DryRun: true, Action: "preview"}},
+		ev(events.KindStepDone, step(sgURN, events.OpRefresh, dry, func(st *events.Step) {
+			st.Old = pmap("tags", obj("env", s("prod")), "token", secret(s(canary)), "ingress", list(n(443)))
+			st.New = pmap("tags", obj("env", s("prod"), "edited-by", s("console")), "token", secret(s(canary)), "ingress", list(n(443), n(22)))
+			st.Outputs = st.New
+			st.Diffs = resource.DiffMaps(st.Old, st.New)
+			st.Elapsed = 120 * time.Millisecond
+		})),
+		ev(events.KindStepDone, step(dnsURN, events.OpRefresh, dry, func(st *events.Step) {
+			st.Old = pmap("name", s("www"))
+			st.Gone = true
+		})),
+		ev(events.KindStepDone, step(sgURN, events.OpUpdate, dry, func(st *events.Step) {
+			st.Old = pmap("ingress", list(n(443), n(22)))
+			st.New = pmap("ingress", list(n(443)))
+			st.Diffs = resource.DiffMaps(st.Old, st.New)
+		})),
+		ev(events.KindStepDone, step(dnsURN, events.OpCreate, dry, func(st *events.Step) { st.New = pmap("name", s("www")) })),
+		{Kind: events.KindSummary, Summary: &events.Summary{DryRun: true, Changes: map[events.Op]int{
+			events.OpRefresh: 2, events.OpUpdate: 1, events.OpCreate: 1, events.OpSame: 3,
+		}}},
+	}
+}
+
+// continueEvents is `up --continue-on-error`: one step fails, its dependents are skipped with the reason,
+// an independent sibling succeeds, and the summary lists what failed, was skipped and was kept.
+func continueEvents() []events.Event {
+	failedErr := "aws:ec2:SecurityGroup \"web-sg\": provider aws: InvalidPermission.Duplicate"
+	return []events.Event{
+		{Kind: events.KindPrelude, Prelude: &events.Prelude{Project: "web", Stack: "dev", Action: "update"}},
+		ev(events.KindStepStart, step(sgURN, events.OpCreate)),
+		ev(events.KindStepStart, step(bucket, events.OpCreate)),
+		ev(events.KindStepFailed, step(sgURN, events.OpCreate, func(st *events.Step) { st.Error = failedErr; st.Elapsed = time.Second })),
+		ev(events.KindStepDone, step(vmURN, events.OpSkipped, func(st *events.Step) {
+			st.Error = "skipped because aws:ec2:SecurityGroup \"web-sg\" failed"
+		})),
+		ev(events.KindStepDone, step(bucket, events.OpCreate, func(st *events.Step) {
+			st.Outputs = pmap("arn", s("arn:aws:s3:::assets"))
+			st.Elapsed = 2 * time.Second
+		})),
+		{Kind: events.KindSummary, Summary: &events.Summary{Failed: true, Changes: map[events.Op]int{
+			events.OpCreate: 1, events.OpSkipped: 1}, Duration: 3 * time.Second, ResourceCount: 1,
+			Failures: []string{string(sgURN) + ": " + failedErr},
+			Skipped:  []string{string(vmURN)},
+			Kept:     []string{string(dnsURN) + " (still used by " + string(lbURN) + ")"},
+		}},
+	}
+}
+
 // destroyEvents is a destroy preview: outputs are not shown.
 func destroyEvents() []events.Event {
 	dry := func(st *events.Step) { st.DryRun = true }
@@ -255,6 +309,7 @@ func TestGolden(t *testing.T) {
 		{"update_elapsed", display.Options{Elapsed: true}, updateEvents()},
 		{"preview_diff", display.Options{Diff: true}, diffEvents()},
 		{"destroy_preview", display.Options{}, destroyEvents()},
+		{"preview_refresh", display.Options{}, driftEvents()},
 		{"preview_color", display.Options{Color: true}, previewEvents()},
 	}
 	for _, tt := range tests {

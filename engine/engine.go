@@ -143,7 +143,7 @@ func (o Options) deployOptions() deploy.Options {
 		Project: o.Project, Stack: o.Stack, DryRun: o.DryRun, Parallel: o.Parallel, Journal: o.Journal, Plan: o.Plan,
 		Targets: o.Targets, Excludes: o.Excludes, TargetDependents: o.TargetDependents, ContinueOnError: o.ContinueOnError,
 		ProviderParallel: o.ProviderParallel,
-		Host: hostAdapter{o.Host}, HashKey: o.HashKey, Events: o.Events,
+		Host:             hostAdapter{o.Host}, HashKey: o.HashKey, Events: o.Events,
 		ProviderConfig: func(pkg string) resource.PropertyMap {
 			out := resource.PropertyMap{}
 			prefix := pkg + ":"

@@ -1,10 +1,11 @@
-// Package builtin lists the providers compiled into the infra binary (random, command and data), which the CLI
+// Package builtin lists the providers compiled into the infra binary (aws, random, command and data), which the CLI
 // serves by re-executing itself as `infra provider serve NAME`.
 package builtin
 
 import (
 	"sort"
 
+	"github.com/infrago/infra/providers/aws"
 	"github.com/infrago/infra/providers/builtin/command"
 	"github.com/infrago/infra/providers/builtin/data"
 	"github.com/infrago/infra/providers/builtin/random"
@@ -15,6 +16,7 @@ import (
 // there is no package-level table anyone could change.
 func constructors() map[string]func() provider.Provider {
 	return map[string]func() provider.Provider{
+		aws.Name:     aws.Provider,
 		command.Name: command.Provider,
 		data.Name:    data.Provider,
 		random.Name:  random.Provider,

@@ -151,7 +151,7 @@ func Open(ctx context.Context, rawURL, projectDir string) (Store, error) {
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("backend URL %q: %w", rawURL, err)
+		return nil, fmt.Errorf("backend URL %s: %w", redactURL(rawURL), redact(err, passwordsIn(rawURL)))
 	}
 	switch u.Scheme {
 	case "file":
@@ -166,6 +166,12 @@ func Open(ctx context.Context, rawURL, projectDir string) (Store, error) {
 			p = filepath.Join(projectDir, p)
 		}
 		return NewFileStore(p), nil
+	case "s3":
+		return openS3(ctx, rawURL)
+	case "gs":
+		return openGCS(ctx, rawURL)
+	case "postgres", "postgresql":
+		return openPostgres(ctx, rawURL)
 	case "":
 		return nil, fmt.Errorf("backend URL %q has no scheme: use file://<dir>", rawURL)
 	}

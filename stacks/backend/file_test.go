@@ -1,4 +1,4 @@
-package backend
+package backend_test
 
 import (
 	"context"
@@ -8,14 +8,23 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/infrago/infra/stacks/backend"
+	"github.com/infrago/infra/stacks/backend/backendtest"
 )
+
+// TestFileStoreConformance runs the conformance suite every backend passes.
+func TestFileStoreConformance(t *testing.T) {
+	t.Parallel()
+	backendtest.Run(t, func(t *testing.T) backend.Store { return backend.NewFileStore(t.TempDir()) })
+}
 
 func TestFileStoreStateAndHistory(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := NewFileStore(t.TempDir())
-	dev := StackRef{Project: "p", Stack: "dev"}
-	if _, _, err := s.ReadState(ctx, dev); !errors.Is(err, ErrNotFound) {
+	s := backend.NewFileStore(t.TempDir())
+	dev := backend.StackRef{Project: "p", Stack: "dev"}
+	if _, _, err := s.ReadState(ctx, dev); !errors.Is(err, backend.ErrNotFound) {
 		t.Fatalf("a stack that does not exist: %v", err)
 	}
 	if err := s.CreateStack(ctx, dev); err != nil {
@@ -27,20 +36,20 @@ func TestFileStoreStateAndHistory(t *testing.T) {
 	if b, v, err := s.ReadState(ctx, dev); err != nil || b != nil || v != 0 {
 		t.Fatalf("a new stack has no state: %q %d %v", b, v, err)
 	}
-	lock, err := s.Lock(ctx, dev, CurrentHolder("test"), time.Minute)
+	lock, err := s.Lock(ctx, dev, backend.CurrentHolder("test"), time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for v := int64(1); v <= 3; v++ {
 		data := []byte(strings.Repeat("x", int(v)))
-		if err := s.WriteState(ctx, dev, lock.Token(), data, UpdateInfo{Version: v, Kind: "update", Result: "succeeded", Resources: int(v)}); err != nil {
+		if err := s.WriteState(ctx, dev, lock.Token(), data, backend.UpdateInfo{Version: v, Kind: "update", Result: "succeeded", Resources: int(v)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.WriteState(ctx, dev, lock.Token(), []byte("old"), UpdateInfo{Version: 2}); !errors.Is(err, ErrConflict) {
+	if err := s.WriteState(ctx, dev, lock.Token(), []byte("old"), backend.UpdateInfo{Version: 2}); !errors.Is(err, backend.ErrConflict) {
 		t.Fatalf("writing an older version: %v", err)
 	}
-	if err := s.WriteState(ctx, dev, lock.Token()+1, []byte("x"), UpdateInfo{Version: 4}); !errors.Is(err, ErrFenced) {
+	if err := s.WriteState(ctx, dev, lock.Token()+1, []byte("x"), backend.UpdateInfo{Version: 4}); !errors.Is(err, backend.ErrFenced) {
 		t.Fatalf("writing with a stale fencing token: %v", err)
 	}
 	if b, v, _ := s.ReadState(ctx, dev); string(b) != "xxx" || v != 3 {
@@ -53,7 +62,7 @@ func TestFileStoreStateAndHistory(t *testing.T) {
 	if b, err := s.ReadHistory(ctx, dev, 2); err != nil || string(b) != "xx" {
 		t.Fatalf("version 2: %q %v", b, err)
 	}
-	if _, err := s.ReadHistory(ctx, dev, 9); !errors.Is(err, ErrNotFound) {
+	if _, err := s.ReadHistory(ctx, dev, 9); !errors.Is(err, backend.ErrNotFound) {
 		t.Fatalf("a missing version: %v", err)
 	}
 	// The journal is kept per base version; writing a newer snapshot retires older journals.
@@ -66,7 +75,7 @@ func TestFileStoreStateAndHistory(t *testing.T) {
 	if b, _ := s.ReadJournal(ctx, dev, 3); string(b) != "a\nb\n" {
 		t.Fatalf("journal %q", b)
 	}
-	if err := s.WriteState(ctx, dev, lock.Token(), []byte("xxxx"), UpdateInfo{Version: 4, Resources: 4}); err != nil {
+	if err := s.WriteState(ctx, dev, lock.Token(), []byte("xxxx"), backend.UpdateInfo{Version: 4, Resources: 4}); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := s.ReadJournal(ctx, dev, 3); len(b) != 0 {
@@ -106,18 +115,18 @@ func TestFileStoreStateAndHistory(t *testing.T) {
 func TestFileStoreLock(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := NewFileStore(t.TempDir())
-	dev := StackRef{Project: "p", Stack: "dev"}
+	s := backend.NewFileStore(t.TempDir())
+	dev := backend.StackRef{Project: "p", Stack: "dev"}
 	if err := s.CreateStack(ctx, dev); err != nil {
 		t.Fatal(err)
 	}
-	me := CurrentHolder("infra up")
+	me := backend.CurrentHolder("infra up")
 	l, err := s.Lock(ctx, dev, me, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Lock(ctx, dev, CurrentHolder("infra destroy"), time.Minute)
-	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "`infra up`") || !strings.Contains(err.Error(), "infra stack unlock") {
+	_, err = s.Lock(ctx, dev, backend.CurrentHolder("infra destroy"), time.Minute)
+	if !errors.Is(err, backend.ErrLocked) || !strings.Contains(err.Error(), "`infra up`") || !strings.Contains(err.Error(), "infra stack unlock") {
 		t.Fatalf("a second writer must be refused with the holder and the fix: %v", err)
 	}
 	if err := l.Release(ctx); err != nil {
@@ -151,7 +160,7 @@ func TestFileStoreLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Lock(ctx, dev, me, time.Minute); !errors.Is(err, ErrLocked) {
+	if _, err := s.Lock(ctx, dev, me, time.Minute); !errors.Is(err, backend.ErrLocked) {
 		t.Fatalf("another host's lock: %v", err)
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -159,7 +168,7 @@ func TestFileStoreLock(t *testing.T) {
 	if err != nil {
 		t.Fatalf("an expired lease must be taken over: %v", err)
 	}
-	if err := held.Renew(ctx); !errors.Is(err, ErrFenced) {
+	if err := held.Renew(ctx); !errors.Is(err, backend.ErrFenced) {
 		t.Fatalf("the old holder must learn it lost the lock: %v", err)
 	}
 	if err := mine.Renew(ctx); err != nil {
@@ -181,14 +190,14 @@ func TestOpen(t *testing.T) {
 		{"ftp://x", "", "not available"},
 	}
 	for _, c := range cases {
-		s, err := Open(ctx, c.url, dir)
+		s, err := backend.Open(ctx, c.url, dir)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("%q: want error %q, got %v", c.url, c.err, err)
 			}
 			continue
 		}
-		if err != nil || s.(*FileStore).Dir() != c.want {
+		if err != nil || s.(*backend.FileStore).Dir() != c.want {
 			t.Errorf("%q: got %v %v, want dir %s", c.url, s, err, c.want)
 		}
 	}
@@ -196,24 +205,8 @@ func TestOpen(t *testing.T) {
 
 func TestLockInfoString(t *testing.T) {
 	t.Parallel()
-	l := LockInfo{User: "ann", Host: "h", PID: 7, Command: "infra up", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	l := backend.LockInfo{User: "ann", Host: "h", PID: 7, Command: "infra up", Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	if s := l.String(); !strings.Contains(s, "ann@h (pid 7, `infra up`)") {
 		t.Errorf("holder rendered as %q", s)
 	}
-}
-
-func FuzzReadLock(f *testing.F) {
-	f.Add([]byte(`{"user":"a","host":"h","pid":1,"command":"infra up","time":"2026-01-01T00:00:00Z"}`))
-	f.Add([]byte(`{`))
-	f.Add([]byte(`null`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), "lock")
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		info, err := readLock(p)
-		if err == nil {
-			_ = info.String()
-		}
-	})
 }
