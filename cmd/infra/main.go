@@ -47,6 +47,10 @@ func run(args []string) int {
 	root := app.rootCommand()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if perr := app.stopProfiling(); perr != nil && err == nil {
+		err = perr
+	}
+	app.usage.writeReport()
 	if err == nil {
 		return 0
 	}
@@ -78,6 +82,10 @@ type app struct {
 	redactor *display.Redactor
 	// out are the display flags (--json, --markdown) and the displays the command opened; see displays.go.
 	out outputs
+	// profile holds the developer profiling switches.
+	profile profiling
+	// usage collects peak memory for the benchmarks.
+	usage usage
 }
 
 func newApp(ctx context.Context, cancel context.CancelFunc) *app {
@@ -140,6 +148,13 @@ and there are changes.`,
 	pf.BoolVar(&a.nonInteractive, "non-interactive", false, "never prompt (implied when CI is set or stdout is not a terminal)")
 	pf.StringVar(&a.color, "color", "auto", "colorize output: auto, always or never (NO_COLOR is honoured)")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "show debug messages from programs and providers")
+	pf.StringVar(&a.profile.cpu, "cpuprofile", "", "write a CPU profile of the CLI to this file (for developers)")
+	pf.StringVar(&a.profile.mem, "memprofile", "", "write a heap profile of the CLI to this file when it exits (for developers)")
+	pf.StringVar(&a.profile.trace, "trace", "", "write an execution trace of the CLI to this file (for developers)")
+	_ = pf.MarkHidden("cpuprofile")
+	_ = pf.MarkHidden("memprofile")
+	_ = pf.MarkHidden("trace")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return a.startProfiling() }
 	root.AddCommand(
 		a.newCommand(),
 		a.stackCommand(),
@@ -153,6 +168,7 @@ and there are changes.`,
 		a.stateCommand(),
 		a.versionCommand(),
 		a.providerCommand(),
+		a.simCommand(),
 	)
 	a.addDisplayFlags(root)
 	return root

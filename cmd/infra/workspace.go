@@ -384,7 +384,9 @@ func (s *stack) pluginHost(a *app) *plugin.Host {
 		opts.Log = a.redactor.Writer(os.Stderr)
 		opts.LogLevel = "debug"
 	}
-	return plugin.NewHost(opts)
+	h := plugin.NewHost(opts)
+	a.usage.host(h)
+	return h
 }
 
 // engineOptions gathers what the engine needs for this stack. Each call starts a fresh plugin host.
@@ -419,6 +421,7 @@ func (s *stack) engineOptions(a *app, parallel int) (engine.Options, error) {
 			return secrets.DecryptFile(ctx, path, secrets.FileFormat(format))
 		},
 		Secret:           a.redactor.AddValue,
+		ProgramPeakRSS:   a.usage.program,
 		ProviderParallel: s.ws.providerParallel(),
 	}, nil
 }

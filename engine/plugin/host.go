@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -59,6 +60,31 @@ type Host struct {
 	mu        sync.Mutex
 	instances []*Provider
 	closed    bool
+	// peakRSS is the largest peak resident memory of a provider process seen at Close, in bytes.
+	peakRSS atomic.Int64
+}
+
+// PeakRSS is the largest peak resident memory, in bytes, of the provider processes this host stopped (0 where
+// the system does not tell).
+func (h *Host) PeakRSS() int64 { return h.peakRSS.Load() }
+
+// peakRSS reads a process's peak resident memory from /proc (Linux); 0 elsewhere.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) >= 1 {
+				var kb int64
+				fmt.Sscan(f[0], &kb)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
 }
 
 // NewHost returns a host with the given options.
@@ -237,6 +263,13 @@ func (h *Host) Close() {
 	h.instances = nil
 	h.closed = true
 	h.mu.Unlock()
+	for _, p := range instances {
+		if rc := p.client.ReattachConfig(); rc != nil {
+			if rss := peakRSS(rc.Pid); rss > h.peakRSS.Load() {
+				h.peakRSS.Store(rss)
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	for _, p := range instances {
 		wg.Add(1)

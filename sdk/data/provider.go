@@ -14,11 +14,20 @@ type Provider struct {
 }
 
 // ProviderArgs are the arguments of NewProvider: the provider's configuration.
-type ProviderArgs struct{}
+type ProviderArgs struct {
+	// LatencyMs milliseconds each create and update takes: a stand-in for a slow cloud API, for measuring how
+	// the engine schedules work. Unset: no delay.
+	LatencyMs infra.Input[int]
+}
 
 // NewProvider registers an instance of the data provider named name.
 func NewProvider(ctx *infra.Context, name string, args *ProviderArgs, opts ...infra.ResourceOption) (*Provider, error) {
-	reg, err := ctx.RegisterProviderResource("data", name, infra.Props{}, opts...)
+	if args == nil {
+		args = &ProviderArgs{}
+	}
+	reg, err := ctx.RegisterProviderResource("data", name, infra.Props{
+		"latencyMs": infra.Prop(args.LatencyMs),
+	}, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -83,7 +83,9 @@ func WithMonitor(m Monitor) RunOption { return func(o *runOptions) { o.monitor =
 // Run runs a program and exits the process: with status 0 when every resource registered and the program
 // returned nil, otherwise after reporting the failure. It is what a program's main calls.
 func Run(program func(ctx *Context) error) {
+	stopProfile := startProfile()
 	err := RunErr(program)
+	stopProfile()
 	if err == nil {
 		os.Exit(0)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -52,6 +53,17 @@ func Serve(p Provider) error {
 	level := hclog.Warn
 	if os.Getenv("INFRA_PROVIDER_LOG") != "" {
 		level = hclog.LevelFromString(os.Getenv("INFRA_PROVIDER_LOG"))
+	}
+	if path := os.Getenv("INFRA_PROVIDER_CPUPROFILE"); path != "" {
+		// Developers profiling the engine get the provider's profile too (one file per package).
+		if f, err := os.Create(path + "." + p.Name); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer func() {
+					pprof.StopCPUProfile()
+					f.Close()
+				}()
+			}
+		}
 	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: HandshakeConfig(),

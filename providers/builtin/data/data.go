@@ -6,6 +6,7 @@ package data
 
 import (
 	"context"
+	"time"
 
 	"github.com/infrago/infra/providers/builtin/internal/ident"
 	"github.com/infrago/infra/sdk/provider"
@@ -30,28 +31,57 @@ type Args struct {
 	TriggersReplace resource.PropertyValue `infra:"triggersReplace,optional,replace" doc:"Any value; changing it replaces the resource, so that resources depending on it (with replaceOnChanges or deleteBeforeReplace) are replaced too. The triggersReplace output holds it unchanged. Unset: no value."`
 }
 
+// Config is the data provider's configuration.
+type Config struct {
+	LatencyMs int `infra:"latencyMs,optional" doc:"Milliseconds each create and update takes: a stand-in for a slow cloud API, for measuring how the engine schedules work. Unset: no delay."`
+}
+
 // Provider returns the data provider, ready to be served. Each call builds a fresh value.
 func Provider() provider.Provider {
+	res := &dataResource{}
 	return provider.Provider{
 		Name:        Name,
 		Version:     Version,
 		Description: "A resource whose outputs are its inputs, for carrying values through the resource graph.",
+		Config: provider.ConfigOf(func(_ context.Context, c Config) error {
+			res.latency = time.Duration(c.LatencyMs) * time.Millisecond
+			return nil
+		}),
 		Resources: []provider.Resource{
 			provider.NewResource[Args, Args](DataToken,
 				"A resource that does nothing: its outputs are its inputs. A change to value updates it in place; a "+
 					"change to triggersReplace replaces it. Its ID is random. Refresh keeps it as it is, and it "+
 					"cannot be imported (there is nothing outside state to adopt).",
-				dataResource{}, provider.Virtual()),
+				res, provider.Virtual()),
 		},
 	}
 }
 
 // dataResource implements data:index:Data. It has no Read (refresh keeps state; the kit refuses import) and no
 // Delete (deleting only forgets it).
-type dataResource struct{}
+type dataResource struct {
+	// latency is set once by Configure, before any operation.
+	latency time.Duration
+}
+
+// wait stands for the time a real API call takes, when configured.
+func (r *dataResource) wait(ctx context.Context) error {
+	if r.latency <= 0 {
+		return nil
+	}
+	select {
+	case <-time.After(r.latency):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // Create echoes the inputs under a fresh random ID.
-func (dataResource) Create(_ context.Context, req provider.CreateRequest[Args]) (provider.CreateResponse[Args], error) {
+func (r *dataResource) Create(ctx context.Context, req provider.CreateRequest[Args]) (provider.CreateResponse[Args], error) {
+	if err := r.wait(ctx); err != nil {
+		return provider.CreateResponse[Args]{}, err
+	}
 	id, err := ident.New()
 	if err != nil {
 		return provider.CreateResponse[Args]{}, err
@@ -60,12 +90,15 @@ func (dataResource) Create(_ context.Context, req provider.CreateRequest[Args]) 
 }
 
 // Update echoes the new inputs.
-func (dataResource) Update(_ context.Context, req provider.UpdateRequest[Args, Args]) (provider.UpdateResponse[Args], error) {
+func (r *dataResource) Update(ctx context.Context, req provider.UpdateRequest[Args, Args]) (provider.UpdateResponse[Args], error) {
+	if err := r.wait(ctx); err != nil {
+		return provider.UpdateResponse[Args]{}, err
+	}
 	return provider.UpdateResponse[Args]{Outputs: req.Inputs}, nil
 }
 
 // Lookup reports that a create cut off by a crash made nothing to find: a Data resource exists only in state, so
 // creating it again duplicates nothing.
-func (dataResource) Lookup(context.Context, provider.LookupRequest[Args]) (provider.ReadResponse[Args, Args], error) {
+func (r *dataResource) Lookup(context.Context, provider.LookupRequest[Args]) (provider.ReadResponse[Args, Args], error) {
 	return provider.ReadResponse[Args, Args]{}, nil
 }
