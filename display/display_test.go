@@ -306,6 +306,7 @@ func TestGolden(t *testing.T) {
 		{"preview", display.Options{}, previewEvents()},
 		{"preview_verbose_sames", display.Options{Verbose: true, ShowSames: true}, previewEvents()},
 		{"update_failure", display.Options{}, updateEvents()},
+		{"continue_on_error", display.Options{}, continueEvents()},
 		{"update_elapsed", display.Options{Elapsed: true}, updateEvents()},
 		{"preview_diff", display.Options{Diff: true}, diffEvents()},
 		{"destroy_preview", display.Options{}, destroyEvents()},

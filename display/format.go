@@ -159,6 +159,17 @@ func (p *formatter) stepDone(s *events.Step) {
 	if s.Op == events.OpReplace && len(s.Replaces) > 0 {
 		status += " (because of " + strings.Join(s.Replaces, ", ") + ")"
 	}
+	if s.Op == events.OpSkipped {
+		// A skipped step did nothing; the reason is what the reader needs.
+		switch {
+		case strings.HasPrefix(s.Error, "skipped"):
+			status = s.Error
+		case s.Error != "":
+			status = "skipped: " + s.Error
+		}
+		p.stepLine(s, p.color(colorYellow, status))
+		return
+	}
 	if s.Op == events.OpRefresh {
 		// Drift is what happened outside infra, shown apart from what the program changes.
 		status = "drifted: changed outside infra"
@@ -244,8 +255,22 @@ func (p *formatter) summary(s *events.Summary) {
 	if p.opts.Elapsed {
 		fmt.Fprintf(p.w, "Duration: %s\n", roundDuration(s.Duration))
 	}
+	p.list("Failed", colorRed, s.Failures)
+	p.list("Skipped because something they depend on failed", colorYellow, s.Skipped)
+	p.list("Left in place because resources that failed or were skipped still use them", colorYellow, s.Kept)
 	if s.Failed && len(p.errors) > 0 {
 		fmt.Fprintf(p.w, "\n%s\n", p.color(colorRed, fmt.Sprintf("The %s failed with %d error(s); see above.", p.action, len(p.errors))))
+	}
+}
+
+// list prints one summary section of a continue-on-error run, one resource per line.
+func (p *formatter) list(title, c string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	fmt.Fprintf(p.w, "\n%s (%d):\n", p.color(c, title), len(items))
+	for _, it := range items {
+		fmt.Fprintf(p.w, "    %s\n", indentRest(it))
 	}
 }
 
@@ -303,6 +328,9 @@ func changeSummary(s *events.Summary) string {
 	}
 	if n := s.Changes[events.OpSame]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d unchanged", n))
+	}
+	if n := s.Changes[events.OpSkipped]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", n))
 	}
 	if n := s.Changes[events.OpRefresh]; n > 0 {
 		parts = append([]string{fmt.Sprintf("%d drifted", n)}, parts...)
