@@ -73,8 +73,6 @@ type Options struct {
 	ContinueOnError bool
 	// ProviderParallel bounds each provider package's concurrent operations.
 	ProviderParallel map[string]int
-	// ProgramPeakRSS, when set, receives the program's peak resident memory in bytes.
-	ProgramPeakRSS func(bytes int64)
 }
 
 // Result is what a run produced.
@@ -238,7 +236,6 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 	runErr := program.Run(ctx, bin, program.RunOptions{
 		Dir: o.ProgramDir,
 		Env: []string{infra.EnvMonitor + "=" + mon.Addr(), infra.EnvMonitorToken + "=" + mon.Token()},
-		PeakRSS: o.ProgramPeakRSS,
 		Output: func(stream, line string) {
 			o.Events.Emit(events.Event{Kind: events.KindProgram, Time: time.Now(), Program: &events.ProgramOutput{Stream: stream, Line: line}})
 		},

@@ -35,6 +35,9 @@ func (a *app) providerCommand() *cobra.Command {
 			if !ok {
 				return fmt.Errorf("no built-in provider %q (built-ins: %v)", args[0], builtin.Names())
 			}
+			// A provider the engine started is measured by the engine when it stops it; its own report would
+			// overwrite the CLI's.
+			a.usage.disable()
 			return provider.Serve(p)
 		},
 	})

@@ -4,23 +4,24 @@ import (
 	"encoding/json"
 	"os"
 	"sync"
-	"syscall"
 
 	"github.com/infrago/infra/engine/plugin"
+	"github.com/infrago/infra/internal/procstat"
 )
 
 // usage collects the peak memory of the processes a command ran, for the benchmarks: with INFRA_BENCH_REPORT
 // set to a file, the command writes them there as JSON when it exits.
 type usage struct {
-	mu         sync.Mutex
-	programRSS int64
-	hosts      []*plugin.Host
+	mu       sync.Mutex
+	hosts    []*plugin.Host
+	disabled bool
 }
 
-func (u *usage) program(bytes int64) {
+// disable keeps this process from writing a report.
+func (u *usage) disable() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.programRSS = max(u.programRSS, bytes)
+	u.disabled = true
 }
 
 func (u *usage) host(h *plugin.Host) {
@@ -29,23 +30,25 @@ func (u *usage) host(h *plugin.Host) {
 	u.hosts = append(u.hosts, h)
 }
 
-// writeReport writes the report if INFRA_BENCH_REPORT asks for one.
+// writeReport writes the report if INFRA_BENCH_REPORT asks for one. The program wrote its own peak beside it
+// (only a process knows its own peak once it has exited); the providers' were read when they were stopped.
 func (u *usage) writeReport() {
-	path := os.Getenv("INFRA_BENCH_REPORT")
+	path := os.Getenv(procstat.EnvReport)
 	if path == "" {
 		return
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	var self syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	if u.disabled {
+		return
+	}
 	var providers int64
 	for _, h := range u.hosts {
 		providers = max(providers, h.PeakRSS())
 	}
 	b, _ := json.Marshal(map[string]int64{
-		"cliPeakRSS":      int64(self.Maxrss) * 1024,
-		"programPeakRSS":  u.programRSS,
+		"cliPeakRSS":      procstat.PeakRSS(0),
+		"programPeakRSS":  procstat.ReadProgramReport(path),
 		"providerPeakRSS": providers,
 	})
 	_ = os.WriteFile(path, b, 0o644)

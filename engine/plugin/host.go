@@ -25,6 +25,7 @@ import (
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"github.com/infrago/infra/internal/procstat"
 	"github.com/infrago/infra/sdk/provider"
 	pb "github.com/infrago/infra/sdk/rpc/providerpb"
 )
@@ -67,25 +68,6 @@ type Host struct {
 // PeakRSS is the largest peak resident memory, in bytes, of the provider processes this host stopped (0 where
 // the system does not tell).
 func (h *Host) PeakRSS() int64 { return h.peakRSS.Load() }
-
-// peakRSS reads a process's peak resident memory from /proc (Linux); 0 elsewhere.
-func peakRSS(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			f := strings.Fields(rest)
-			if len(f) >= 1 {
-				var kb int64
-				fmt.Sscan(f[0], &kb)
-				return kb * 1024
-			}
-		}
-	}
-	return 0
-}
 
 // NewHost returns a host with the given options.
 func NewHost(opts HostOptions) *Host {
@@ -265,7 +247,7 @@ func (h *Host) Close() {
 	h.mu.Unlock()
 	for _, p := range instances {
 		if rc := p.client.ReattachConfig(); rc != nil {
-			if rss := peakRSS(rc.Pid); rss > h.peakRSS.Load() {
+			if rss := procstat.PeakRSS(rc.Pid); rss > h.peakRSS.Load() {
 				h.peakRSS.Store(rss)
 			}
 		}

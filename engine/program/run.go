@@ -41,8 +41,6 @@ type RunOptions struct {
 	Env []string
 	// Output receives every line the program prints, with the stream it came from.
 	Output func(stream, line string)
-	// PeakRSS, when set, receives the program's peak resident memory in bytes once it exits.
-	PeakRSS func(bytes int64)
 }
 
 // Run runs the program binary and waits for it. A cancelled ctx stops it (SIGTERM, then SIGKILL after 5s).
@@ -104,11 +102,6 @@ func Run(ctx context.Context, bin string, opts RunOptions) error {
 	wg.Wait()
 	err = cmd.Wait()
 	close(done)
-	if opts.PeakRSS != nil && cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			opts.PeakRSS(int64(ru.Maxrss) * 1024) // Linux reports kilobytes
-		}
-	}
 	if err == nil {
 		return nil
 	}

@@ -26,6 +26,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/infrago/infra/internal/procstat"
 	"github.com/infrago/infra/sdk/resource"
 	pb "github.com/infrago/infra/sdk/rpc/monitorpb"
 )
@@ -86,6 +87,7 @@ func Run(program func(ctx *Context) error) {
 	stopProfile := startProfile()
 	err := RunErr(program)
 	stopProfile()
+	procstat.WriteProgramReport()
 	if err == nil {
 		os.Exit(0)
 	}

@@ -82,8 +82,20 @@ func TestCrashAtRandomMoments(t *testing.T) {
 		if t.Failed() {
 			t.Fatalf("round %d (killed after %s): the state and the objects differ", round, delay)
 		}
-		if n := len(p.state().things()); n != 200 {
-			t.Fatalf("round %d: the state holds %d Things, want 200", round, n)
+		if things := p.state().things(); len(things) != 200 {
+			want := map[string]bool{}
+			for _, r := range specFor(round).Resources {
+				want[r.Name] = true
+			}
+			var extra []string
+			for _, r := range things {
+				name := r.URN[strings.LastIndex(r.URN, "::")+2:]
+				if r.Delete || !want[name] {
+					extra = append(extra, fmt.Sprintf("%s id=%s delete=%t", r.URN, r.ID, r.Delete))
+				}
+			}
+			t.Fatalf("round %d (killed after %s): the state holds %d Things, want 200; not declared or pending deletion: %v\nthe converging up printed:\n%s",
+				round, delay, len(things), extra, r)
 		}
 		p.runCode(0, "preview", "--expect-no-changes")
 	}

@@ -31,7 +31,7 @@ func main() {
 			case shape == "fan" && i >= 10:
 				value = infra.Apply(roots[i%10].Value, func(v any) any { return fmt.Sprintf("%v/%d", v, i) })
 			default:
-				value = infra.Val[any](fmt.Sprintf("value-%d%s", i, gen))
+				value = infra.Val[any](fmt.Sprintf("value-%d-%s", i, gen))
 			}
 			r, err := data.NewData(ctx, name, &data.DataArgs{Value: value})
 			if err != nil {

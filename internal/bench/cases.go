@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Case is one benchmark: a program shape and size, and for the latency case the per-call delay and parallelism.
+type Case struct {
+	Shape string `json:"shape"`
+	N     int    `json:"n"`
+	// LatencyMs is the data provider's delay per create and update; Parallel the --parallel of every run
+	// (0: the CLI's default).
+	LatencyMs int `json:"latencyMs,omitempty"`
+	Parallel  int `json:"parallel,omitempty"`
+}
+
+func (c Case) String() string {
+	s := fmt.Sprintf("%s:%d", c.Shape, c.N)
+	if c.LatencyMs > 0 {
+		s += fmt.Sprintf(" (%d ms per create, --parallel %d)", c.LatencyMs, c.Parallel)
+	}
+	return s
+}
+
+// latencyCase is the latency-bound case of the targets.
+var latencyCase = Case{Shape: "fan", N: 1000, LatencyMs: 50, Parallel: 100}
+
+// parseCases reads the -cases flag.
+func parseCases(s string) ([]Case, error) {
+	var out []Case
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if f == "latency" {
+			out = append(out, latencyCase)
+			continue
+		}
+		shape, n, ok := strings.Cut(f, ":")
+		count, err := strconv.Atoi(n)
+		switch {
+		case !ok || err != nil || count < 1:
+			return nil, fmt.Errorf("-cases: %q is not shape:N (for example wide:1000) or latency", f)
+		case shape != "wide" && shape != "chain" && shape != "fan":
+			return nil, fmt.Errorf("-cases: %q: the shape is wide, chain or fan", f)
+		case shape == "fan" && count < 20:
+			return nil, fmt.Errorf("-cases: %q: a fan has 10 roots and needs N of at least 20", f)
+		}
+		out = append(out, Case{Shape: shape, N: count})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-cases: no case given")
+	}
+	return out, nil
+}
+
+// criticalPath is the number of resources on the longest dependency path of a shape.
+func criticalPath(c Case) int {
+	switch c.Shape {
+	case "chain":
+		return c.N
+	case "fan":
+		return 2
+	}
+	return 1
+}

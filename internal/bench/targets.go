@@ -1,0 +1,145 @@
+package main
+
+import (
+	"fmt"
+	"io"
+)
+
+// Target is one performance target checked against the results: Value must not exceed Limit.
+type Target struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Limit float64 `json:"limit"`
+	Unit  string  `json:"unit"`
+	Met   bool    `json:"met"`
+}
+
+// Targets on the 2-core build machine; docs/performance.md explains them.
+const (
+	wideCreateLimit    = 4.0   // seconds, wide 10,000 create
+	widePreviewLimit   = 2.0   // seconds, wide 10,000 no-change preview
+	cliRSSLimit        = 300e6 // bytes, CLI peak RSS at wide 10,000
+	chainCreateLimit   = 1.5   // seconds, chain 1,000 create
+	chainPreviewLimit  = 0.5   // seconds, chain 1,000 no-change preview
+	chainStateLimit    = 1e6   // bytes, chain 1,000 state
+	linearLimit        = 12.0  // time(10,000) / time(1,000)
+	perResourceLimit   = 600.0 // state bytes per resource beyond its inputs
+	writtenLimit       = 3.0   // bytes written during an up / final state bytes
+	latencyLimitFactor = 1.2   // latency case: create / ideal schedule
+)
+
+// checkTargets evaluates every target the results have the cases for.
+func checkTargets(cases []*CaseResult) []Target {
+	var out []Target
+	add := func(name string, value, limit float64, unit string) {
+		out = append(out, Target{Name: name, Value: value, Limit: limit, Unit: unit, Met: value <= limit})
+	}
+	find := func(shape string, n int) *CaseResult {
+		for _, c := range cases {
+			if c.Case.Shape == shape && c.Case.N == n && c.Case.LatencyMs == 0 {
+				return c
+			}
+		}
+		return nil
+	}
+	if c := find("wide", 10000); c != nil {
+		add("wide 10,000: create", c.Phase("create").WallSeconds, wideCreateLimit, "s")
+		add("wide 10,000: no-change preview", c.Phase("preview").WallSeconds, widePreviewLimit, "s")
+		var rss int64
+		for _, p := range c.Phases {
+			rss = max(rss, p.CLIPeakRSS)
+		}
+		add("wide 10,000: CLI peak RSS", float64(rss), cliRSSLimit, "B")
+	}
+	if c := find("chain", 1000); c != nil {
+		add("chain 1,000: create", c.Phase("create").WallSeconds, chainCreateLimit, "s")
+		add("chain 1,000: no-change preview", c.Phase("preview").WallSeconds, chainPreviewLimit, "s")
+		add("chain 1,000: state", float64(c.StateBytes), chainStateLimit, "B")
+	}
+	for _, shape := range []string{"wide", "chain", "fan"} {
+		small, large := find(shape, 1000), find(shape, 10000)
+		if small == nil || large == nil {
+			continue
+		}
+		for _, p := range large.Phases {
+			if q := small.Phase(p.Name); q != nil && q.WallSeconds > 0 {
+				add(fmt.Sprintf("%s: %s time(10,000)/time(1,000)", shape, p.Name), p.WallSeconds/q.WallSeconds, linearLimit, "x")
+			}
+		}
+	}
+	for _, c := range cases {
+		if c.Case.LatencyMs > 0 {
+			continue
+		}
+		add(fmt.Sprintf("%s: state bytes per resource beyond its inputs", c.Case), c.StateBytesPerResource-c.InputBytesPerResource, perResourceLimit, "B")
+		for _, name := range []string{"create", "update all"} {
+			if p := c.Phase(name); p != nil && c.StateBytes > 0 {
+				add(fmt.Sprintf("%s: bytes written by %s / state", c.Case, name), float64(p.BytesWritten)/float64(c.StateBytes), writtenLimit, "x")
+			}
+		}
+	}
+	for _, c := range cases {
+		if c.Case.LatencyMs > 0 && c.IdealSeconds > 0 {
+			add(fmt.Sprintf("%s: create / ideal schedule (%.2fs)", c.Case, c.IdealSeconds), c.Phase("create").WallSeconds/c.IdealSeconds, latencyLimitFactor, "x")
+		}
+	}
+	return out
+}
+
+// writeTable prints the results as two tables: the measurements, then the targets.
+func writeTable(w io.Writer, res *Results) {
+	fmt.Fprintf(w, "%-34s %-20s %9s %9s %9s %9s %11s %11s\n", "case", "phase", "wall", "CLI RSS", "program", "provider", "written", "state")
+	for _, c := range res.Cases {
+		for i, p := range c.Phases {
+			name, state := "", ""
+			if i == 0 {
+				name, state = c.Case.String(), humanBytes(c.StateBytes)
+			}
+			written := ""
+			if p.BytesWritten > 0 {
+				written = humanBytes(p.BytesWritten)
+			}
+			fmt.Fprintf(w, "%-34s %-20s %8.3fs %9s %9s %9s %11s %11s\n", name, p.Name, p.WallSeconds,
+				humanBytes(p.CLIPeakRSS), humanBytes(p.ProgramPeakRSS), humanBytes(p.ProviderPeakRSS), written, state)
+		}
+	}
+	if len(res.Targets) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	width := 0
+	for _, t := range res.Targets {
+		width = max(width, len(t.Name))
+	}
+	for _, t := range res.Targets {
+		status := "met"
+		if !t.Met {
+			status = "NOT MET"
+		}
+		fmt.Fprintf(w, "%-*s  %12s  limit %-10s %s\n", width, t.Name, formatValue(t.Value, t.Unit), formatValue(t.Limit, t.Unit), status)
+	}
+}
+
+func formatValue(v float64, unit string) string {
+	switch unit {
+	case "B":
+		return humanBytes(int64(v))
+	case "s":
+		return fmt.Sprintf("%.3fs", v)
+	case "x":
+		return fmt.Sprintf("%.2fx", v)
+	}
+	return fmt.Sprintf("%g%s", v, unit)
+}
+
+func humanBytes(b int64) string {
+	switch {
+	case b == 0:
+		return "-"
+	case b >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(b)/1e6)
+	case b >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(b)/1e3)
+	}
+	return fmt.Sprintf("%d B", b)
+}
