@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/infrago/infra/engine/events"
 )
@@ -63,7 +64,15 @@ type Printer struct {
 	mu sync.Mutex
 	f  formatter
 	w  *bufio.Writer
+	// flush is the pending delayed flush, if any; closed is set by Close.
+	flush  *time.Timer
+	closed bool
 }
+
+// flushDelay is how long a line may wait in the buffer. Writing every line at once costs a system call per
+// line, which for a run of 10,000 resources is a noticeable share of the CLI's time; a tenth of a second is
+// still immediate to a reader of a CI log.
+const flushDelay = 100 * time.Millisecond
 
 // New returns a Printer writing to w.
 func New(w io.Writer, opts Options) *Printer {
@@ -80,14 +89,32 @@ func (p *Printer) Emit(e events.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.f.event(e)
-	// Each event is flushed at once: the lines of a CI log must not wait for the next event.
+	// Lines wait at most flushDelay; the end of a run is written at once, since a prompt or the command's
+	// exit may follow.
+	switch {
+	case e.Kind == events.KindSummary || p.closed:
+		p.w.Flush()
+	case p.flush == nil:
+		p.flush = time.AfterFunc(flushDelay, p.delayedFlush)
+	}
+}
+
+func (p *Printer) delayedFlush() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.flush = nil
 	p.w.Flush()
 }
 
-// Close implements Display; everything was written already.
+// Close implements Display: it writes what is still buffered.
 func (p *Printer) Close(Result) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.closed = true
+	if p.flush != nil {
+		p.flush.Stop()
+		p.flush = nil
+	}
 	return p.w.Flush()
 }
 

@@ -294,6 +294,7 @@ func render(opts display.Options, es []events.Event) string {
 		e.Sequence = int64(i + 1)
 		p.Emit(e)
 	}
+	_ = p.Close(display.Result{})
 	return buf.String()
 }
 
@@ -396,6 +397,9 @@ func TestConcurrentEmit(t *testing.T) {
 	}
 	for i := 0; i < 8; i++ {
 		<-done
+	}
+	if err := p.Close(display.Result{}); err != nil {
+		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	// The prelude, a blank line, then 400 whole lines.

@@ -145,9 +145,6 @@ func writeFlags(b *strings.Builder, fs *pflag.FlagSet) {
 // flagDefault is the default a flag documents: "" for zero values, and a description instead of the number for
 // defaults computed from the machine, so that the reference is the same wherever it is generated.
 func flagDefault(f *pflag.Flag) string {
-	if f.Name == "parallel" && f.DefValue == strconv.Itoa(defaultParallel()) {
-		return "4 × CPUs"
-	}
 	switch f.DefValue {
 	case "", "false", "0", "[]", "<nil>":
 		return ""

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -421,7 +420,6 @@ func (s *stack) engineOptions(a *app, parallel int) (engine.Options, error) {
 			return secrets.DecryptFile(ctx, path, secrets.FileFormat(format))
 		},
 		Secret:           a.redactor.AddValue,
-		ProgramPeakRSS:   a.usage.program,
 		ProviderParallel: s.ws.providerParallel(),
 	}, nil
 }
@@ -436,7 +434,11 @@ func buildCacheDir() string {
 	return filepath.Join(os.TempDir(), "infra-programs")
 }
 
-func defaultParallel() int { return 4 * runtime.NumCPU() }
+// defaultParallel is how many resource operations run at once unless --parallel says otherwise. Operations
+// wait on cloud APIs, not on this machine's CPUs, so the bound does not follow the CPU count; each provider
+// is held further by its own adaptive limit, which backs off when the cloud throttles (see
+// docs/performance.md).
+func defaultParallel() int { return 64 }
 
 // readStackOutputs reads the outputs of another stack of the same backend, for a stack reference: "stack" of this
 // project or "project/stack". Its secrets are opened with the stack's own key, from its config file when it is a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"hash"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -577,7 +578,14 @@ func (d *Deployment) inputsHash(reg *Registration, ref resource.ProviderRef) str
 	if d.opts.HashKey == nil {
 		return ""
 	}
-	h := hmac.New(sha256.New, d.opts.HashKey)
+	h, _ := d.hashers.Get().(hash.Hash)
+	if h == nil {
+		h = hmac.New(sha256.New, d.opts.HashKey)
+	}
+	defer func() {
+		h.Reset()
+		d.hashers.Put(h)
+	}()
 	codec := resource.JSONCodec{Encrypt: func(_ resource.PropertyPath, v resource.PropertyValue) (string, error) {
 		b, err := resource.JSONCodec{}.AppendValue(nil, v.Unsecret())
 		return string(b), err

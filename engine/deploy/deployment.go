@@ -197,7 +197,9 @@ type Deployment struct {
 	uncertain bool
 	// targeted are the URNs an update with targets may change (grown by TargetDependents as registrations
 	// arrive); failedURNs, skippedURNs and keptURNs are reported in the summary.
-	targeted    map[resource.URN]bool
+	targeted map[resource.URN]bool
+	// hashers keeps keyed hashes for inputsHash: setting up the key costs more than hashing small inputs.
+	hashers     sync.Pool
 	failedURNs  []string
 	skippedURNs []string
 	keptURNs    []string

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"sync"
 	"strings"
 	"syscall"
 	"time"
@@ -30,10 +31,24 @@ import (
 type FileStore struct {
 	dir string
 	now func() time.Time
+
+	// fences remembers, per lock file, the file a fence check last read and found holding this run's token.
+	// Every journal append checks the fence; while the lock file is the same file (same inode, size and
+	// modification time) it cannot hold another token, so only a changed file is read and decoded again.
+	fenceMu sync.Mutex
+	fences  map[string]fenceSeen
+}
+
+// fenceSeen is a lock file a fence check read, and the token it held.
+type fenceSeen struct {
+	token int64
+	stat  os.FileInfo
 }
 
 // NewFileStore returns a file store rooted at dir (created on first write).
-func NewFileStore(dir string) *FileStore { return &FileStore{dir: dir, now: time.Now} }
+func NewFileStore(dir string) *FileStore {
+	return &FileStore{dir: dir, now: time.Now, fences: map[string]fenceSeen{}}
+}
 
 // URL implements Store.
 func (f *FileStore) URL() string { return "file://" + f.dir }
@@ -344,12 +359,29 @@ func (f *FileStore) lockPath(ref StackRef) string { return filepath.Join(f.stack
 
 // checkFence fails unless the lock file holds the token: a writer whose lease was taken over must stop.
 func (f *FileStore) checkFence(ref StackRef, fence int64) error {
-	cur, err := readLock(f.lockPath(ref))
+	path := f.lockPath(ref)
+	st, err := os.Stat(path)
+	if err == nil {
+		f.fenceMu.Lock()
+		seen, ok := f.fences[path]
+		f.fenceMu.Unlock()
+		if ok && seen.token == fence && os.SameFile(seen.stat, st) && seen.stat.Size() == st.Size() && seen.stat.ModTime().Equal(st.ModTime()) {
+			return nil
+		}
+	}
+	cur, err := readLock(path)
 	if err != nil {
 		return fmt.Errorf("%w: stack %s is not locked by this run any more (%v); another run may have taken over after the lease expired", ErrFenced, ref, err)
 	}
 	if cur.Token != fence {
 		return fmt.Errorf("%w: stack %s is now held by %s; this run's lease expired and it must stop", ErrFenced, ref, cur)
+	}
+	// The stat taken before the read describes the file read only if nothing replaced it in between: take it
+	// again, and remember it only when both agree.
+	if st2, err := os.Stat(path); err == nil && st != nil && os.SameFile(st, st2) && st.Size() == st2.Size() && st.ModTime().Equal(st2.ModTime()) {
+		f.fenceMu.Lock()
+		f.fences[path] = fenceSeen{token: fence, stat: st2}
+		f.fenceMu.Unlock()
 	}
 	return nil
 }
@@ -370,15 +402,8 @@ func (f *FileStore) Lock(_ context.Context, ref StackRef, holder LockInfo, lease
 		if err != nil {
 			return nil, err
 		}
-		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		err = createExclusive(path, data)
 		if err == nil {
-			_, werr := fh.Write(data)
-			serr := fh.Sync()
-			cerr := fh.Close()
-			if err := errors.Join(werr, serr, cerr); err != nil {
-				os.Remove(path)
-				return nil, fmt.Errorf("lock stack %s: %w", ref, err)
-			}
 			return &fileLock{f: f, ref: ref, info: info, lease: lease}, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
@@ -446,6 +471,35 @@ func processAlive(pid int) bool {
 }
 
 // writeAtomic replaces path with data: write a temporary file, sync it, rename it over path, sync the directory.
+// createExclusive creates path holding data, failing with fs.ErrExist if it exists. The file appears whole: it
+// is written under a temporary name and hard-linked into place, so a run racing for the same lock never reads
+// a lock file that is still empty.
+func createExclusive(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".new-*")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	defer os.Remove(name)
+	_, werr := tmp.Write(data)
+	serr := tmp.Sync()
+	cerr := tmp.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		return err
+	}
+	if err := os.Chmod(name, 0o644); err != nil {
+		return err
+	}
+	if err := os.Link(name, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fs.ErrExist
+		}
+		return err
+	}
+	return nil
+}
+
 func writeAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
