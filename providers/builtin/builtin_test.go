@@ -10,7 +10,7 @@ import (
 func TestLookupAndSchemas(t *testing.T) {
 	t.Parallel()
 	names := Names()
-	if want := []string{"command", "data", "random"}; !slices.Equal(names, want) {
+	if want := []string{"aws", "command", "data", "random"}; !slices.Equal(names, want) {
 		t.Fatalf("Names() = %v, want %v", names, want)
 	}
 	for _, name := range names {
@@ -51,8 +51,8 @@ func TestLookupAndSchemas(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := Lookup("aws"); ok {
-		t.Error("Lookup(aws) found a built-in provider")
+	if _, ok := Lookup("no-such-provider"); ok {
+		t.Error("Lookup(no-such-provider) found a built-in provider")
 	}
 }
 

@@ -46,9 +46,11 @@ type ProviderArgs struct {
 	// RetryMaxBackoff is the longest wait between two attempts of a call, as a duration such as 20s. Defaults
 	// to "20s".
 	RetryMaxBackoff infra.Input[string]
-	// RetryMode is the retry mode. adaptive (the default): retries also slow the provider's own request rate
-	// down while AWS throttles it, as the SDK's adaptive mode does; standard: retries with backoff only.
-	// Defaults to "adaptive".
+	// RetryMode is the retry mode. standard (the default): throttled and failed calls are retried with
+	// jittered exponential backoff up to retryMaxBackoff. adaptive: the SDK's adaptive mode, which also slows
+	// the provider's whole request rate down after throttling; it suits very large stacks that hit
+	// account-wide limits, and makes small ones much slower under occasional throttling. Defaults to
+	// "standard".
 	RetryMode infra.Input[string]
 	// SecretKey is the secret access key that goes with accessKey. Always a secret. Secret.
 	SecretKey infra.Input[string]

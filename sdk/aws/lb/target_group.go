@@ -19,8 +19,6 @@ type TargetGroup struct {
 	ARNSuffix infra.Output[string]
 	// HealthCheck is the health check of the targets. A change updates the group in place.
 	HealthCheck infra.Output[HealthCheck]
-	// LoadBalancerARNs is the load balancers whose listeners send traffic to the group.
-	LoadBalancerARNs infra.Output[[]string]
 	// Name is the group's name: up to 32 letters, digits and hyphens, unique in the region. Unset: the
 	// resource's name cut to fit, with a random suffix. A change replaces the group.
 	Name infra.Output[string]
@@ -90,7 +88,6 @@ func NewTargetGroup(ctx *infra.Context, name string, args *TargetGroupArgs, opts
 	r.ARN = infra.OutputProp[string](reg, "arn")
 	r.ARNSuffix = infra.OutputProp[string](reg, "arnSuffix")
 	r.HealthCheck = infra.OutputProp[HealthCheck](reg, "healthCheck")
-	r.LoadBalancerARNs = infra.OutputProp[[]string](reg, "loadBalancerArns")
 	r.Name = infra.OutputProp[string](reg, "name")
 	r.Port = infra.OutputProp[int](reg, "port")
 	r.Protocol = infra.OutputProp[string](reg, "protocol")

@@ -13,9 +13,6 @@ import (
 type TargetGroupAttachment struct {
 	infra.CustomResourceState
 
-	// Health is the target's health when last read: initial, healthy, unhealthy, unused, draining or
-	// unavailable.
-	Health infra.Output[string]
 	// Port is the port the target receives traffic on. Unset: the target group's port.
 	Port infra.Output[int]
 	// TargetGroupARN is the ARN of the target group.
@@ -56,7 +53,6 @@ func NewTargetGroupAttachment(ctx *infra.Context, name string, args *TargetGroup
 		return nil, err
 	}
 	r := &TargetGroupAttachment{CustomResourceState: reg.CustomState()}
-	r.Health = infra.OutputProp[string](reg, "health")
 	r.Port = infra.OutputProp[int](reg, "port")
 	r.TargetGroupARN = infra.OutputProp[string](reg, "targetGroupArn")
 	r.TargetID = infra.OutputProp[string](reg, "targetId")

@@ -12,7 +12,8 @@ type FixedResponse struct {
 	StatusCode string `infra:"statusCode"`
 }
 
-// HealthCheck how a load balancer checks the targets of a target group.
+// HealthCheck is the health check of a target group: how its load balancer checks that targets can take
+// traffic.
 type HealthCheck struct {
 	// Enabled says whether targets are checked (default true).
 	Enabled *bool `infra:"enabled"`
@@ -38,7 +39,7 @@ type HealthCheck struct {
 	UnhealthyThreshold *int `infra:"unhealthyThreshold"`
 }
 
-// ListenerAction what a listener does with a request no rule matches.
+// ListenerAction is the action a listener takes on a request no rule matches.
 type ListenerAction struct {
 	// FixedResponse is the answer of a fixed-response action.
 	FixedResponse *FixedResponse `infra:"fixedResponse"`
