@@ -218,6 +218,31 @@ func TestReplaceCreateBeforeDelete(t *testing.T) {
 	}
 }
 
+// TestReplacedDependentOfRemoved replaces a resource whose old object depends on one removed from the program:
+// the old object is deleted first, then the removed one; nothing is kept as "still used".
+func TestReplacedDependentOfRemoved(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.up(false,
+		thing("a", props()),
+		thing("b", props("zone", "z1"), dependsOn(thingURN("a"))),
+	)
+	w.cloud.reset()
+	r := w.up(false, thing("b", props("zone", "z2")))
+	if r.errs["b"] != nil || r.finish != nil {
+		t.Fatal(r.errs["b"], r.finish)
+	}
+	if got := join(w.cloud.log(mutations...)); got != "Create b, Delete b#b-2, Delete a#a-1" {
+		t.Fatalf("calls = %s", got)
+	}
+	if _, _, kept := r.d.Report(); len(kept) > 0 {
+		t.Fatalf("kept: %v", kept)
+	}
+	if got := names(w.snap); got != "default b" {
+		t.Fatalf("snapshot = %s", got)
+	}
+}
+
 func TestDeleteBeforeReplace(t *testing.T) {
 	t.Parallel()
 	tru, fls := true, false

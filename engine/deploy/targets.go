@@ -128,10 +128,20 @@ func (d *Deployment) survivorsKeep(doomed []*state.Resource, refuse bool) ([]*st
 		id  string
 		del bool
 	}
+	d.mu.Lock()
+	replaced := make(map[*state.Resource]bool, len(d.replaced))
+	for _, r := range d.replaced {
+		replaced[r] = true
+	}
+	d.mu.Unlock()
 	doomedBy := map[key]bool{}
 	byURN := map[resource.URN][]*state.Resource{}
 	for _, r := range doomed {
 		doomedBy[key{r.URN, r.ID, r.Delete}] = true
+		if replaced[r] {
+			// The snapshot shows an object its replacement superseded as a pending delete.
+			doomedBy[key{r.URN, r.ID, true}] = true
+		}
 		byURN[r.URN] = append(byURN[r.URN], r)
 	}
 	snap := d.Snapshot()
