@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -217,6 +218,7 @@ func (h *Host) Start(ctx context.Context, pkg string) (*Provider, error) {
 		return nil, fmt.Errorf("provider binary %s says it is provider %q, not %q", where, hs.GetName(), pkg)
 	}
 	p.version = hs.GetVersion()
+	p.checkOnCreate = slices.Contains(hs.GetFeatures(), provider.FeatureCheckOnCreate)
 	sresp, err := p.rpc.GetSchema(hctx, &pb.GetSchemaRequest{})
 	if err != nil {
 		client.Kill()

@@ -25,6 +25,8 @@ type Provider struct {
 	rpc     pb.ResourceProviderClient
 	schema  *provider.Schema
 	tail    *tail
+	// checkOnCreate says the provider announced the check-on-create feature.
+	checkOnCreate bool
 }
 
 // Package is the provider's package name.
@@ -179,6 +181,41 @@ func (p *Provider) Create(ctx context.Context, urn resource.URN, typ string, pro
 	}
 	outs, err := toMap(resp.GetProperties())
 	return resp.GetId(), outs, resp.GetInitErrors(), err
+}
+
+// CheckCreateResult is what a create that checked its inputs first produced: the failures that kept it from
+// creating anything, or the checked inputs and the new object.
+type CheckCreateResult struct {
+	Failures   []CheckFailure
+	Checked    resource.PropertyMap
+	ID         string
+	Outputs    resource.PropertyMap
+	InitErrors []string
+}
+
+// CanCheckOnCreate says whether CheckAndCreate may be used.
+func (p *Provider) CanCheckOnCreate() bool { return p.checkOnCreate }
+
+// CheckAndCreate checks a new resource's unchecked inputs and creates it from them, in one call. It is for
+// virtual types only: between the check and the create the engine records nothing.
+func (p *Provider) CheckAndCreate(ctx context.Context, urn resource.URN, typ string, news resource.PropertyMap, timeout time.Duration, token string) (CheckCreateResult, error) {
+	resp, err := p.rpc.Create(ctx, &pb.CreateRequest{Urn: string(urn), Type: typ, Properties: propertypb.FromMap(news),
+		Timeout: timeout.Seconds(), IdempotencyToken: token, Check: true})
+	if err != nil {
+		return CheckCreateResult{}, p.wrap("creating", urn, err)
+	}
+	if len(resp.GetFailures()) > 0 {
+		return CheckCreateResult{Failures: failures(resp.GetFailures())}, nil
+	}
+	if resp.GetId() == "" {
+		return CheckCreateResult{}, fmt.Errorf("provider %s returned no ID for the new object %s", p.pkg, urn)
+	}
+	r := CheckCreateResult{ID: resp.GetId(), InitErrors: resp.GetInitErrors()}
+	if r.Checked, err = toMap(resp.GetCheckedInputs()); err != nil {
+		return CheckCreateResult{}, err
+	}
+	r.Outputs, err = toMap(resp.GetProperties())
+	return r, err
 }
 
 // ReadResult is an object's live state; ID is empty when it no longer exists.

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -240,6 +241,40 @@ func TestServerLifecycle(t *testing.T) {
 	}
 	if _, err := srv.Read(ctx, &pb.ReadRequest{Type: "kit:index:Widget", Id: "w-a"}); err == nil || !strings.Contains(err.Error(), "cannot be imported") {
 		t.Errorf("import of a type without Read: %v", err)
+	}
+}
+
+// TestCreateWithCheck covers the check-on-create feature: a create whose inputs fail the check creates nothing
+// and returns the failures; one that passes is created from the checked inputs, which it returns.
+func TestCreateWithCheck(t *testing.T) {
+	t.Parallel()
+	srv, err := NewServer(testProvider())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	hs, err := srv.Handshake(ctx, &pb.HandshakeRequest{ProtocolVersion: ProtocolVersion})
+	if err != nil || !slices.Contains(hs.GetFeatures(), FeatureCheckOnCreate) {
+		t.Fatalf("handshake: %v, features %v; want %q announced", err, hs.GetFeatures(), FeatureCheckOnCreate)
+	}
+	urn := "urn:infra:s::p::kit:index:Widget::a"
+	bad := resource.PropertyMap{"name": resource.NewNumber(3)}
+	cr, err := srv.Create(ctx, &pb.CreateRequest{Type: "kit:index:Widget", Urn: urn, Properties: propertypb.FromMap(bad), Check: true})
+	if err != nil || len(cr.GetFailures()) == 0 || cr.GetId() != "" {
+		t.Fatalf("create of bad inputs with check: err %v, response %v; want failures and no object", err, cr)
+	}
+	news := resource.PropertyMap{"name": resource.NewString("a"), "token": resource.NewString("tok")}
+	cr, err = srv.Create(ctx, &pb.CreateRequest{Type: "kit:index:Widget", Urn: urn, Properties: propertypb.FromMap(news), Check: true})
+	if err != nil || cr.GetId() != "w-a" {
+		t.Fatalf("create with check: err %v, response %v", err, cr)
+	}
+	checked, _ := propertypb.ToMap(cr.GetCheckedInputs())
+	outs, _ := propertypb.ToMap(cr.GetProperties())
+	if checked["size"].NumberValue() != 3 || !checked["token"].IsSecret() {
+		t.Errorf("checked inputs %v: want the default size 3 and the token secret", checked)
+	}
+	if outs["size"].NumberValue() != 3 || !outs["token"].IsSecret() {
+		t.Errorf("outputs %v: want the object made from the checked inputs", outs)
 	}
 }
 

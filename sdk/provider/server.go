@@ -18,6 +18,9 @@ import (
 // ProtocolVersion is the version of provider.proto this kit speaks.
 const ProtocolVersion = 1
 
+// FeatureCheckOnCreate is the protocol feature of checking a create's inputs in the Create call itself.
+const FeatureCheckOnCreate = "check-on-create"
+
 // Server serves a Provider over the provider protocol. Serve runs one as a plugin; tests can use one directly.
 type Server struct {
 	pb.UnimplementedResourceProviderServer
@@ -126,7 +129,8 @@ func failuresPB(fs []CheckFailure) []*pb.CheckFailure {
 
 // Handshake implements the provider protocol.
 func (s *Server) Handshake(_ context.Context, req *pb.HandshakeRequest) (*pb.HandshakeResponse, error) {
-	return &pb.HandshakeResponse{ProtocolVersion: ProtocolVersion, Name: s.p.Name, Version: s.p.Version}, nil
+	return &pb.HandshakeResponse{ProtocolVersion: ProtocolVersion, Name: s.p.Name, Version: s.p.Version,
+		Features: []string{FeatureCheckOnCreate}}, nil
 }
 
 // GetSchema implements the provider protocol.
@@ -181,24 +185,30 @@ func (s *Server) Check(ctx context.Context, req *pb.CheckRequest) (*pb.CheckResp
 	if err != nil {
 		return nil, err
 	}
-	rs := s.schema.Resources[req.GetType()]
-	checked, failures := s.schema.CheckProperties(rs.Inputs, news)
+	checked, failures, err := s.check(ctx, ops, req.GetType(), resource.URN(req.GetUrn()), olds, news)
+	if err != nil {
+		return nil, err
+	}
 	if len(failures) > 0 {
 		return &pb.CheckResponse{Failures: failuresPB(failures)}, nil
 	}
-	if ops.check != nil {
-		ctx, cancel, _ := s.opContext(ctx, 0)
-		defer cancel()
-		c, failures, err := ops.check(ctx, resource.URN(req.GetUrn()), olds, checked)
-		if err != nil {
-			return nil, opError(err)
-		}
-		if len(failures) > 0 {
-			return &pb.CheckResponse{Failures: failuresPB(failures)}, nil
-		}
-		checked = c
-	}
 	return &pb.CheckResponse{Inputs: propertypb.FromMap(checked)}, nil
+}
+
+// check validates and completes a resource's inputs against its schema, then runs the type's own check.
+func (s *Server) check(ctx context.Context, ops resourceOps, typ string, urn resource.URN, olds, news resource.PropertyMap) (resource.PropertyMap, []CheckFailure, error) {
+	rs := s.schema.Resources[typ]
+	checked, failures := s.schema.CheckProperties(rs.Inputs, news)
+	if len(failures) > 0 || ops.check == nil {
+		return checked, failures, nil
+	}
+	ctx, cancel, _ := s.opContext(ctx, 0)
+	defer cancel()
+	c, failures, err := ops.check(ctx, urn, olds, checked)
+	if err != nil {
+		return nil, nil, opError(err)
+	}
+	return c, failures, nil
 }
 
 // Diff implements the provider protocol.
@@ -255,13 +265,24 @@ func (s *Server) Create(ctx context.Context, req *pb.CreateRequest) (*pb.CreateR
 	if err != nil {
 		return nil, err
 	}
+	var checked *propertypb.Map
+	if req.GetCheck() {
+		c, failures, err := s.check(ctx, ops, req.GetType(), resource.URN(req.GetUrn()), nil, in)
+		if err != nil {
+			return nil, err
+		}
+		if len(failures) > 0 {
+			return &pb.CreateResponse{Failures: failuresPB(failures)}, nil
+		}
+		in, checked = c, propertypb.FromMap(c)
+	}
 	ctx, cancel, timeout := s.opContext(ctx, req.GetTimeout())
 	defer cancel()
 	id, out, err := ops.create(ctx, resource.URN(req.GetUrn()), in, timeout, req.GetIdempotencyToken())
 	if id == "" {
 		return nil, opError(err)
 	}
-	resp := &pb.CreateResponse{Id: id, Properties: propertypb.FromMap(s.markSecrets(req.GetType(), in, out))}
+	resp := &pb.CreateResponse{Id: id, Properties: propertypb.FromMap(s.markSecrets(req.GetType(), in, out)), CheckedInputs: checked}
 	if err != nil {
 		resp.InitErrors = []string{err.Error()}
 	}

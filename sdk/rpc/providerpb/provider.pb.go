@@ -180,8 +180,11 @@ type HandshakeResponse struct {
 	ProtocolVersion uint32                 `protobuf:"varint,1,opt,name=protocol_version,json=protocolVersion,proto3" json:"protocol_version,omitempty"`
 	Name            string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	Version         string                 `protobuf:"bytes,3,opt,name=version,proto3" json:"version,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Optional protocol features the provider implements, which the engine may use: "check-on-create" (a
+	// CreateRequest with check set is checked first, as a Check with no old inputs would).
+	Features      []string `protobuf:"bytes,4,rep,name=features,proto3" json:"features,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *HandshakeResponse) Reset() {
@@ -233,6 +236,13 @@ func (x *HandshakeResponse) GetVersion() string {
 		return x.Version
 	}
 	return ""
+}
+
+func (x *HandshakeResponse) GetFeatures() []string {
+	if x != nil {
+		return x.Features
+	}
+	return nil
 }
 
 type GetSchemaRequest struct {
@@ -809,8 +819,13 @@ type CreateRequest struct {
 	// Unique per attempt to create this resource; a provider should attach it to the object (a client token or a
 	// tag) so that a create interrupted by a crash can be found again.
 	IdempotencyToken string `protobuf:"bytes,5,opt,name=idempotency_token,json=idempotencyToken,proto3" json:"idempotency_token,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The properties have not been checked: check them first, as Check with no old inputs would, and create only
+	// if they pass. The engine sets it only for providers that announce "check-on-create" and only for virtual
+	// types, whose objects exist only in state: nothing needs recording between the check and the create, and
+	// one round trip does the work of two.
+	Check         bool `protobuf:"varint,6,opt,name=check,proto3" json:"check,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateRequest) Reset() {
@@ -878,12 +893,23 @@ func (x *CreateRequest) GetIdempotencyToken() string {
 	return ""
 }
 
+func (x *CreateRequest) GetCheck() bool {
+	if x != nil {
+		return x.Check
+	}
+	return false
+}
+
 type CreateResponse struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Properties *propertypb.Map        `protobuf:"bytes,2,opt,name=properties,proto3" json:"properties,omitempty"`
 	// Set when the object was created but did not become ready; the object exists and must be tracked.
-	InitErrors    []string `protobuf:"bytes,3,rep,name=init_errors,json=initErrors,proto3" json:"init_errors,omitempty"`
+	InitErrors []string `protobuf:"bytes,3,rep,name=init_errors,json=initErrors,proto3" json:"init_errors,omitempty"`
+	// With check set: the checked inputs the object was created from, or the failures that kept it from being
+	// created (then id is empty).
+	CheckedInputs *propertypb.Map `protobuf:"bytes,4,opt,name=checked_inputs,json=checkedInputs,proto3" json:"checked_inputs,omitempty"`
+	Failures      []*CheckFailure `protobuf:"bytes,5,rep,name=failures,proto3" json:"failures,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -935,6 +961,20 @@ func (x *CreateResponse) GetProperties() *propertypb.Map {
 func (x *CreateResponse) GetInitErrors() []string {
 	if x != nil {
 		return x.InitErrors
+	}
+	return nil
+}
+
+func (x *CreateResponse) GetCheckedInputs() *propertypb.Map {
+	if x != nil {
+		return x.CheckedInputs
+	}
+	return nil
+}
+
+func (x *CreateResponse) GetFailures() []*CheckFailure {
+	if x != nil {
+		return x.Failures
 	}
 	return nil
 }
@@ -1599,11 +1639,12 @@ const file_provider_proto_rawDesc = "" +
 	"\n" +
 	"\x0eprovider.proto\x12\x11infra.provider.v1\x1a\x0eproperty.proto\"=\n" +
 	"\x10HandshakeRequest\x12)\n" +
-	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\"l\n" +
+	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\"\x88\x01\n" +
 	"\x11HandshakeResponse\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
-	"\aversion\x18\x03 \x01(\tR\aversion\"\x12\n" +
+	"\aversion\x18\x03 \x01(\tR\aversion\x12\x1a\n" +
+	"\bfeatures\x18\x04 \x03(\tR\bfeatures\"\x12\n" +
 	"\x10GetSchemaRequest\"4\n" +
 	"\x11GetSchemaResponse\x12\x1f\n" +
 	"\vschema_json\x18\x01 \x01(\fR\n" +
@@ -1658,7 +1699,7 @@ const file_provider_proto_rawDesc = "" +
 	"\aChanges\x12\v\n" +
 	"\aUNKNOWN\x10\x00\x12\b\n" +
 	"\x04NONE\x10\x01\x12\b\n" +
-	"\x04SOME\x10\x02\"\xb4\x01\n" +
+	"\x04SOME\x10\x02\"\xca\x01\n" +
 	"\rCreateRequest\x12\x10\n" +
 	"\x03urn\x18\x01 \x01(\tR\x03urn\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x126\n" +
@@ -1666,14 +1707,17 @@ const file_provider_proto_rawDesc = "" +
 	"properties\x18\x03 \x01(\v2\x16.infra.property.v1.MapR\n" +
 	"properties\x12\x18\n" +
 	"\atimeout\x18\x04 \x01(\x01R\atimeout\x12+\n" +
-	"\x11idempotency_token\x18\x05 \x01(\tR\x10idempotencyToken\"y\n" +
+	"\x11idempotency_token\x18\x05 \x01(\tR\x10idempotencyToken\x12\x14\n" +
+	"\x05check\x18\x06 \x01(\bR\x05check\"\xf5\x01\n" +
 	"\x0eCreateResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x126\n" +
 	"\n" +
 	"properties\x18\x02 \x01(\v2\x16.infra.property.v1.MapR\n" +
 	"properties\x12\x1f\n" +
 	"\vinit_errors\x18\x03 \x03(\tR\n" +
-	"initErrors\"\xab\x01\n" +
+	"initErrors\x12=\n" +
+	"\x0echecked_inputs\x18\x04 \x01(\v2\x16.infra.property.v1.MapR\rcheckedInputs\x12;\n" +
+	"\bfailures\x18\x05 \x03(\v2\x1f.infra.provider.v1.CheckFailureR\bfailures\"\xab\x01\n" +
 	"\vReadRequest\x12\x10\n" +
 	"\x03urn\x18\x01 \x01(\tR\x03urn\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x0e\n" +
@@ -1801,52 +1845,54 @@ var file_provider_proto_depIdxs = []int32{
 	27, // 10: infra.provider.v1.DiffResponse.detailed_diff:type_name -> infra.provider.v1.DiffResponse.DetailedDiffEntry
 	28, // 11: infra.provider.v1.CreateRequest.properties:type_name -> infra.property.v1.Map
 	28, // 12: infra.provider.v1.CreateResponse.properties:type_name -> infra.property.v1.Map
-	28, // 13: infra.provider.v1.ReadRequest.inputs:type_name -> infra.property.v1.Map
-	28, // 14: infra.provider.v1.ReadRequest.properties:type_name -> infra.property.v1.Map
-	28, // 15: infra.provider.v1.ReadResponse.properties:type_name -> infra.property.v1.Map
-	28, // 16: infra.provider.v1.ReadResponse.inputs:type_name -> infra.property.v1.Map
-	28, // 17: infra.provider.v1.LookupRequest.inputs:type_name -> infra.property.v1.Map
-	28, // 18: infra.provider.v1.UpdateRequest.old_inputs:type_name -> infra.property.v1.Map
-	28, // 19: infra.provider.v1.UpdateRequest.olds:type_name -> infra.property.v1.Map
-	28, // 20: infra.provider.v1.UpdateRequest.news:type_name -> infra.property.v1.Map
-	28, // 21: infra.provider.v1.UpdateResponse.properties:type_name -> infra.property.v1.Map
-	28, // 22: infra.provider.v1.DeleteRequest.inputs:type_name -> infra.property.v1.Map
-	28, // 23: infra.provider.v1.DeleteRequest.properties:type_name -> infra.property.v1.Map
-	28, // 24: infra.provider.v1.InvokeRequest.args:type_name -> infra.property.v1.Map
-	28, // 25: infra.provider.v1.InvokeResponse.result:type_name -> infra.property.v1.Map
-	7,  // 26: infra.provider.v1.InvokeResponse.failures:type_name -> infra.provider.v1.CheckFailure
-	12, // 27: infra.provider.v1.DiffResponse.DetailedDiffEntry.value:type_name -> infra.provider.v1.PropertyDiff
-	2,  // 28: infra.provider.v1.ResourceProvider.Handshake:input_type -> infra.provider.v1.HandshakeRequest
-	4,  // 29: infra.provider.v1.ResourceProvider.GetSchema:input_type -> infra.provider.v1.GetSchemaRequest
-	6,  // 30: infra.provider.v1.ResourceProvider.CheckConfig:input_type -> infra.provider.v1.CheckRequest
-	9,  // 31: infra.provider.v1.ResourceProvider.Configure:input_type -> infra.provider.v1.ConfigureRequest
-	6,  // 32: infra.provider.v1.ResourceProvider.Check:input_type -> infra.provider.v1.CheckRequest
-	11, // 33: infra.provider.v1.ResourceProvider.Diff:input_type -> infra.provider.v1.DiffRequest
-	14, // 34: infra.provider.v1.ResourceProvider.Create:input_type -> infra.provider.v1.CreateRequest
-	16, // 35: infra.provider.v1.ResourceProvider.Read:input_type -> infra.provider.v1.ReadRequest
-	18, // 36: infra.provider.v1.ResourceProvider.Lookup:input_type -> infra.provider.v1.LookupRequest
-	19, // 37: infra.provider.v1.ResourceProvider.Update:input_type -> infra.provider.v1.UpdateRequest
-	21, // 38: infra.provider.v1.ResourceProvider.Delete:input_type -> infra.provider.v1.DeleteRequest
-	23, // 39: infra.provider.v1.ResourceProvider.Invoke:input_type -> infra.provider.v1.InvokeRequest
-	25, // 40: infra.provider.v1.ResourceProvider.Cancel:input_type -> infra.provider.v1.CancelRequest
-	3,  // 41: infra.provider.v1.ResourceProvider.Handshake:output_type -> infra.provider.v1.HandshakeResponse
-	5,  // 42: infra.provider.v1.ResourceProvider.GetSchema:output_type -> infra.provider.v1.GetSchemaResponse
-	8,  // 43: infra.provider.v1.ResourceProvider.CheckConfig:output_type -> infra.provider.v1.CheckResponse
-	10, // 44: infra.provider.v1.ResourceProvider.Configure:output_type -> infra.provider.v1.ConfigureResponse
-	8,  // 45: infra.provider.v1.ResourceProvider.Check:output_type -> infra.provider.v1.CheckResponse
-	13, // 46: infra.provider.v1.ResourceProvider.Diff:output_type -> infra.provider.v1.DiffResponse
-	15, // 47: infra.provider.v1.ResourceProvider.Create:output_type -> infra.provider.v1.CreateResponse
-	17, // 48: infra.provider.v1.ResourceProvider.Read:output_type -> infra.provider.v1.ReadResponse
-	17, // 49: infra.provider.v1.ResourceProvider.Lookup:output_type -> infra.provider.v1.ReadResponse
-	20, // 50: infra.provider.v1.ResourceProvider.Update:output_type -> infra.provider.v1.UpdateResponse
-	22, // 51: infra.provider.v1.ResourceProvider.Delete:output_type -> infra.provider.v1.DeleteResponse
-	24, // 52: infra.provider.v1.ResourceProvider.Invoke:output_type -> infra.provider.v1.InvokeResponse
-	26, // 53: infra.provider.v1.ResourceProvider.Cancel:output_type -> infra.provider.v1.CancelResponse
-	41, // [41:54] is the sub-list for method output_type
-	28, // [28:41] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	28, // 13: infra.provider.v1.CreateResponse.checked_inputs:type_name -> infra.property.v1.Map
+	7,  // 14: infra.provider.v1.CreateResponse.failures:type_name -> infra.provider.v1.CheckFailure
+	28, // 15: infra.provider.v1.ReadRequest.inputs:type_name -> infra.property.v1.Map
+	28, // 16: infra.provider.v1.ReadRequest.properties:type_name -> infra.property.v1.Map
+	28, // 17: infra.provider.v1.ReadResponse.properties:type_name -> infra.property.v1.Map
+	28, // 18: infra.provider.v1.ReadResponse.inputs:type_name -> infra.property.v1.Map
+	28, // 19: infra.provider.v1.LookupRequest.inputs:type_name -> infra.property.v1.Map
+	28, // 20: infra.provider.v1.UpdateRequest.old_inputs:type_name -> infra.property.v1.Map
+	28, // 21: infra.provider.v1.UpdateRequest.olds:type_name -> infra.property.v1.Map
+	28, // 22: infra.provider.v1.UpdateRequest.news:type_name -> infra.property.v1.Map
+	28, // 23: infra.provider.v1.UpdateResponse.properties:type_name -> infra.property.v1.Map
+	28, // 24: infra.provider.v1.DeleteRequest.inputs:type_name -> infra.property.v1.Map
+	28, // 25: infra.provider.v1.DeleteRequest.properties:type_name -> infra.property.v1.Map
+	28, // 26: infra.provider.v1.InvokeRequest.args:type_name -> infra.property.v1.Map
+	28, // 27: infra.provider.v1.InvokeResponse.result:type_name -> infra.property.v1.Map
+	7,  // 28: infra.provider.v1.InvokeResponse.failures:type_name -> infra.provider.v1.CheckFailure
+	12, // 29: infra.provider.v1.DiffResponse.DetailedDiffEntry.value:type_name -> infra.provider.v1.PropertyDiff
+	2,  // 30: infra.provider.v1.ResourceProvider.Handshake:input_type -> infra.provider.v1.HandshakeRequest
+	4,  // 31: infra.provider.v1.ResourceProvider.GetSchema:input_type -> infra.provider.v1.GetSchemaRequest
+	6,  // 32: infra.provider.v1.ResourceProvider.CheckConfig:input_type -> infra.provider.v1.CheckRequest
+	9,  // 33: infra.provider.v1.ResourceProvider.Configure:input_type -> infra.provider.v1.ConfigureRequest
+	6,  // 34: infra.provider.v1.ResourceProvider.Check:input_type -> infra.provider.v1.CheckRequest
+	11, // 35: infra.provider.v1.ResourceProvider.Diff:input_type -> infra.provider.v1.DiffRequest
+	14, // 36: infra.provider.v1.ResourceProvider.Create:input_type -> infra.provider.v1.CreateRequest
+	16, // 37: infra.provider.v1.ResourceProvider.Read:input_type -> infra.provider.v1.ReadRequest
+	18, // 38: infra.provider.v1.ResourceProvider.Lookup:input_type -> infra.provider.v1.LookupRequest
+	19, // 39: infra.provider.v1.ResourceProvider.Update:input_type -> infra.provider.v1.UpdateRequest
+	21, // 40: infra.provider.v1.ResourceProvider.Delete:input_type -> infra.provider.v1.DeleteRequest
+	23, // 41: infra.provider.v1.ResourceProvider.Invoke:input_type -> infra.provider.v1.InvokeRequest
+	25, // 42: infra.provider.v1.ResourceProvider.Cancel:input_type -> infra.provider.v1.CancelRequest
+	3,  // 43: infra.provider.v1.ResourceProvider.Handshake:output_type -> infra.provider.v1.HandshakeResponse
+	5,  // 44: infra.provider.v1.ResourceProvider.GetSchema:output_type -> infra.provider.v1.GetSchemaResponse
+	8,  // 45: infra.provider.v1.ResourceProvider.CheckConfig:output_type -> infra.provider.v1.CheckResponse
+	10, // 46: infra.provider.v1.ResourceProvider.Configure:output_type -> infra.provider.v1.ConfigureResponse
+	8,  // 47: infra.provider.v1.ResourceProvider.Check:output_type -> infra.provider.v1.CheckResponse
+	13, // 48: infra.provider.v1.ResourceProvider.Diff:output_type -> infra.provider.v1.DiffResponse
+	15, // 49: infra.provider.v1.ResourceProvider.Create:output_type -> infra.provider.v1.CreateResponse
+	17, // 50: infra.provider.v1.ResourceProvider.Read:output_type -> infra.provider.v1.ReadResponse
+	17, // 51: infra.provider.v1.ResourceProvider.Lookup:output_type -> infra.provider.v1.ReadResponse
+	20, // 52: infra.provider.v1.ResourceProvider.Update:output_type -> infra.provider.v1.UpdateResponse
+	22, // 53: infra.provider.v1.ResourceProvider.Delete:output_type -> infra.provider.v1.DeleteResponse
+	24, // 54: infra.provider.v1.ResourceProvider.Invoke:output_type -> infra.provider.v1.InvokeResponse
+	26, // 55: infra.provider.v1.ResourceProvider.Cancel:output_type -> infra.provider.v1.CancelResponse
+	43, // [43:56] is the sub-list for method output_type
+	30, // [30:43] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_provider_proto_init() }
