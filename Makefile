@@ -25,9 +25,12 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-## bench: benchmarks; the display ones report ns/event for the live, plain and JSON displays over 10,000 resources, and live/json
-bench:
+## bench: whole-process benchmarks of bin/infra (create, preview, no-change up, update-all, destroy over wide, chain and fan stacks, the latency and display cases), checked against the targets in docs/performance.md and written to bench/out/results.json; `make bench BENCH=wide:1000` runs one case. The full run (no BENCH) also runs the display renderers' Go benchmarks.
+bench: build
+	$(GO) run ./internal/bench -infra bin/infra $(if $(BENCH),-cases $(BENCH))
+ifeq ($(BENCH),)
 	$(GO) test -run '^$$' -bench . -benchmem ./display/
+endif
 
 ## proto: regenerate the Go code of the protocol definitions in sdk/rpc (needs protoc)
 proto:

@@ -14,6 +14,9 @@ type Case struct {
 	// (0: the CLI's default).
 	LatencyMs int `json:"latencyMs,omitempty"`
 	Parallel  int `json:"parallel,omitempty"`
+	// Display marks the display case: creates of a wide stack with the live display on a terminal against the
+	// same creates with --json written to /dev/null.
+	Display bool `json:"display,omitempty"`
 }
 
 func (c Case) String() string {
@@ -21,8 +24,14 @@ func (c Case) String() string {
 	if c.LatencyMs > 0 {
 		s += fmt.Sprintf(" (%d ms per create, --parallel %d)", c.LatencyMs, c.Parallel)
 	}
+	if c.Display {
+		s += " (live display vs --json)"
+	}
 	return s
 }
+
+// displayCase is the display case of the targets; "display:N" runs it with another N.
+var displayCase = Case{Shape: "wide", N: 10000, Display: true}
 
 // latencyCase is the latency-bound case of the targets.
 var latencyCase = Case{Shape: "fan", N: 1000, LatencyMs: 50, Parallel: 100}
@@ -39,11 +48,20 @@ func parseCases(s string) ([]Case, error) {
 			out = append(out, latencyCase)
 			continue
 		}
+		if f == "display" {
+			out = append(out, displayCase)
+			continue
+		}
 		shape, n, ok := strings.Cut(f, ":")
 		count, err := strconv.Atoi(n)
 		switch {
 		case !ok || err != nil || count < 1:
-			return nil, fmt.Errorf("-cases: %q is not shape:N (for example wide:1000) or latency", f)
+			return nil, fmt.Errorf("-cases: %q is not shape:N (for example wide:1000), latency or display", f)
+		case shape == "display":
+			c := displayCase
+			c.N = count
+			out = append(out, c)
+			continue
 		case shape != "wide" && shape != "chain" && shape != "fan":
 			return nil, fmt.Errorf("-cases: %q: the shape is wide, chain or fan", f)
 		case shape == "fan" && count < 20:

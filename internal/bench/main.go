@@ -5,6 +5,7 @@
 //	go run ./internal/bench                      # every case (about 10 minutes on 2 cores)
 //	go run ./internal/bench -cases wide:1000     # one case
 //	go run ./internal/bench -cases latency       # fan-1,000 with 50 ms per create at --parallel 100
+//	go run ./internal/bench -cases display       # wide-10,000 creates, live display on a terminal vs --json
 //
 // `make bench` builds bin/infra first and passes BENCH as -cases.
 package main
@@ -35,12 +36,12 @@ func main() {
 }
 
 // defaultCases is every case `make bench` runs without BENCH.
-const defaultCases = "wide:100,wide:1000,wide:10000,chain:100,chain:1000,chain:10000,fan:100,fan:1000,fan:10000,latency"
+const defaultCases = "wide:100,wide:1000,wide:10000,chain:100,chain:1000,chain:10000,fan:100,fan:1000,fan:10000,latency,display"
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	infraBin := fs.String("infra", "bin/infra", "the infra binary to measure")
-	casesFlag := fs.String("cases", defaultCases, "comma-separated cases: shape:N (shape wide, chain or fan) or latency")
+	casesFlag := fs.String("cases", defaultCases, "comma-separated cases: shape:N (shape wide, chain or fan), latency, or display[:N]")
 	reps := fs.Int("reps", 3, "how many times each case runs; the table shows medians")
 	out := fs.String("out", "bench/out/results.json", "where the results are written as JSON")
 	work := fs.String("work", "", "directory for the benchmark projects (default: a temporary directory, removed after)")

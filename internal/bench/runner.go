@@ -105,8 +105,8 @@ func (r *runner) runCase(ctx context.Context, c Case) (*CaseResult, error) {
 		return nil, err
 	}
 	written := map[string][]int64{}
-	measure := func(name string, args ...string) error {
-		m, err := p.run(ctx, args...)
+	measureWith := func(o runOptions, name string, args ...string) error {
+		m, err := p.runWith(ctx, o, args...)
 		if err != nil {
 			return err
 		}
@@ -124,6 +124,30 @@ func (r *runner) runCase(ctx context.Context, c Case) (*CaseResult, error) {
 		}
 		fmt.Fprintf(r.log, "   %-16s %8.3fs  cli %s\n", name, m.wall.Seconds(), mib(m.cliRSS))
 		return nil
+	}
+	measure := func(name string, args ...string) error { return measureWith(runOptions{}, name, args...) }
+	if c.Display {
+		// Alternated, so that a machine getting busier or quieter weighs on both alike.
+		for rep := 0; rep < r.reps; rep++ {
+			for _, o := range []runOptions{{discard: true}, {terminal: true}} {
+				name := phaseJSON
+				if o.terminal {
+					name = phaseLive
+				}
+				args := p.cmd("up", "--yes")
+				if o.discard {
+					args = append(args, "--json")
+				}
+				if err := measureWith(o, name, args...); err != nil {
+					return nil, err
+				}
+				if _, err := p.run(ctx, "destroy", "--yes"); err != nil {
+					return nil, err
+				}
+			}
+		}
+		r.finish(res, written)
+		return res, nil
 	}
 	for rep := 0; rep < r.reps; rep++ {
 		if err := measure("create", p.cmd("up", "--yes")...); err != nil {
@@ -168,13 +192,24 @@ func (r *runner) runCase(ctx context.Context, c Case) (*CaseResult, error) {
 		calls := (c.N + c.Parallel - 1) / c.Parallel
 		res.IdealSeconds = (time.Duration(criticalPath(c)+calls) * time.Duration(c.LatencyMs) * time.Millisecond).Seconds()
 	}
+	r.finish(res, written)
+	return res, nil
+}
+
+// Phases of the display case.
+const (
+	phaseJSON = "create (--json)"
+	phaseLive = "create (live)"
+)
+
+// finish turns the runs of every phase into medians.
+func (r *runner) finish(res *CaseResult, written map[string][]int64) {
 	for _, ph := range res.Phases {
 		ph.WallSeconds = median(ph.Runs)
 		if w := written[ph.Name]; len(w) > 0 {
 			ph.BytesWritten = int64(median(int64sToFloats(w)))
 		}
 	}
-	return res, nil
 }
 
 func (r *runner) newProject(ctx context.Context, name string, c Case) (*project, error) {
@@ -232,8 +267,19 @@ type measurement struct {
 	stdout                          []byte
 }
 
+// runOptions says where a command's output goes: kept (the default), thrown away as `> /dev/null` would, or to
+// a terminal, as in an interactive session.
+type runOptions struct {
+	discard, terminal bool
+}
+
 // run runs bin/infra in the project and measures it; a failure returns its output.
 func (p *project) run(ctx context.Context, args ...string) (measurement, error) {
+	return p.runWith(ctx, runOptions{}, args...)
+}
+
+// runWith is run with the output sent where o says.
+func (p *project) runWith(ctx context.Context, o runOptions, args ...string) (measurement, error) {
 	report := filepath.Join(p.dir, "..", "usage.json")
 	_ = os.Remove(report)
 	cmd := exec.CommandContext(ctx, p.r.bin, args...)
@@ -241,9 +287,49 @@ func (p *project) run(ctx context.Context, args ...string) (measurement, error) 
 	cmd.Env = append(slices.Clone(p.env), "INFRA_BENCH_REPORT="+report)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if o.discard {
+		cmd.Stdout = io.Discard
+	}
+	var (
+		shown  countingWriter
+		copied chan struct{}
+	)
+	if o.terminal {
+		master, tty, err := openPTY(160, 50)
+		if err != nil {
+			return measurement{}, err
+		}
+		defer master.Close()
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+		// A person's terminal: no CI, colours on.
+		cmd.Env = slices.DeleteFunc(cmd.Env, func(kv string) bool {
+			return strings.HasPrefix(kv, "CI=") || strings.HasPrefix(kv, "NO_COLOR=") || strings.HasPrefix(kv, "TERM=")
+		})
+		cmd.Env = append(cmd.Env, "TERM=xterm-256color")
+		copied = make(chan struct{})
+		go func() {
+			// Read like a terminal emulator that keeps up; the read fails once every process has closed the tty.
+			_, _ = io.Copy(&shown, master)
+			close(copied)
+		}()
+		defer tty.Close()
+	}
 	start := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		if t, ok := cmd.Stdout.(*os.File); ok && o.terminal {
+			t.Close() // the child has its own copy; the reader sees the end when the child's closes
+		}
+		err = cmd.Wait()
+	}
 	m := measurement{wall: time.Since(start), stdout: stdout.Bytes()}
+	if copied != nil {
+		<-copied
+		if shown.n == 0 && err == nil {
+			err = fmt.Errorf("nothing was shown on the terminal")
+		}
+		stdout.Write(shown.tail)
+	}
 	if err != nil {
 		return m, fmt.Errorf("infra %s: %w\n%s%s", strings.Join(args, " "), err, stdout.Bytes(), stderr.Bytes())
 	}
@@ -374,6 +460,21 @@ func int64sToFloats(xs []int64) []float64 {
 		out[i] = float64(x)
 	}
 	return out
+}
+
+// countingWriter counts what is written to it and keeps only the end, for error messages.
+type countingWriter struct {
+	n    int64
+	tail []byte
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	w.n += int64(len(b))
+	w.tail = append(w.tail, b...)
+	if len(w.tail) > 4096 {
+		w.tail = append(w.tail[:0], w.tail[len(w.tail)-4096:]...)
+	}
+	return len(b), nil
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }

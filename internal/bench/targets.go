@@ -26,6 +26,7 @@ const (
 	perResourceLimit   = 600.0 // state bytes per resource beyond its inputs
 	writtenLimit       = 3.0   // bytes written during an up / final state bytes
 	latencyLimitFactor = 1.2   // latency case: create / ideal schedule
+	displayLimitFactor = 1.1   // display case: create with the live display / with --json to /dev/null
 )
 
 // checkTargets evaluates every target the results have the cases for.
@@ -36,7 +37,7 @@ func checkTargets(cases []*CaseResult) []Target {
 	}
 	find := func(shape string, n int) *CaseResult {
 		for _, c := range cases {
-			if c.Case.Shape == shape && c.Case.N == n && c.Case.LatencyMs == 0 {
+			if c.Case.Shape == shape && c.Case.N == n && c.Case.LatencyMs == 0 && !c.Case.Display {
 				return c
 			}
 		}
@@ -68,7 +69,7 @@ func checkTargets(cases []*CaseResult) []Target {
 		}
 	}
 	for _, c := range cases {
-		if c.Case.LatencyMs > 0 {
+		if c.Case.LatencyMs > 0 || c.Case.Display {
 			continue
 		}
 		add(fmt.Sprintf("%s: state bytes per resource beyond its inputs", c.Case), c.StateBytesPerResource-c.InputBytesPerResource, perResourceLimit, "B")
@@ -81,6 +82,12 @@ func checkTargets(cases []*CaseResult) []Target {
 	for _, c := range cases {
 		if c.Case.LatencyMs > 0 && c.IdealSeconds > 0 {
 			add(fmt.Sprintf("%s: create / ideal schedule (%.2fs)", c.Case, c.IdealSeconds), c.Phase("create").WallSeconds/c.IdealSeconds, latencyLimitFactor, "x")
+		}
+		if c.Case.Display {
+			live, js := c.Phase(phaseLive), c.Phase(phaseJSON)
+			if live != nil && js != nil && js.WallSeconds > 0 {
+				add(fmt.Sprintf("%s: create with the live display / with --json", c.Case), live.WallSeconds/js.WallSeconds, displayLimitFactor, "x")
+			}
 		}
 	}
 	return out

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSmallRun runs the benchmark end to end on small cases, so that `make test` keeps it working: every phase
+// is measured, the state is read, targets are checked and the results file decodes.
+func TestSmallRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds bin/infra and runs it about forty times")
+	}
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "infra")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/infra")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/infra: %v\n%s", err, out)
+	}
+	cases := "wide:20,chain:20,fan:20"
+	if runtime.GOOS == "linux" {
+		cases += ",display:20"
+	}
+	out := filepath.Join(t.TempDir(), "results.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var log bytes.Buffer
+	if err := run(ctx, []string{"-cases", cases, "-reps", "1", "-infra", bin, "-out", out, "-work", t.TempDir()}, &log); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res Results
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatalf("results.json: %v", err)
+	}
+	if len(res.Cases) != len(strings.Split(cases, ",")) {
+		t.Fatalf("%d cases in the results, want %s", len(res.Cases), cases)
+	}
+	for _, c := range res.Cases {
+		want := []string{"create", "preview", "up (no change)", "update all", "destroy"}
+		if c.Case.Display {
+			want = []string{phaseJSON, phaseLive}
+		} else if c.StateBytes == 0 || c.InputBytesPerResource == 0 {
+			t.Errorf("%s: the state was not measured: %+v", c.Case, c)
+		}
+		for _, name := range want {
+			p := c.Phase(name)
+			if p == nil || p.WallSeconds <= 0 || len(p.Runs) != 1 {
+				t.Errorf("%s: phase %q was not measured: %+v", c.Case, name, p)
+				continue
+			}
+			if p.CLIPeakRSS == 0 {
+				t.Errorf("%s: %s: no peak RSS of the CLI", c.Case, name)
+			}
+			if strings.HasPrefix(name, "create") || name == "update all" {
+				if p.ProgramPeakRSS == 0 || p.ProviderPeakRSS == 0 {
+					t.Errorf("%s: %s: no peak RSS of the program or the provider: %+v", c.Case, name, p)
+				}
+			}
+			if (name == "create" || name == "update all") && p.BytesWritten == 0 {
+				t.Errorf("%s: %s: no bytes written", c.Case, name)
+			}
+		}
+	}
+	// Small cases have targets of their own kind: bytes per resource and bytes written.
+	if len(res.Targets) == 0 {
+		t.Errorf("no targets were checked")
+	}
+	if !strings.Contains(log.String(), "written to "+out) {
+		t.Errorf("the table does not say where the results went:\n%s", log.String())
+	}
+}
+
+func TestParseCases(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    []Case
+		wantErr string
+	}{
+		{in: "wide:10", want: []Case{{Shape: "wide", N: 10}}},
+		{in: "chain:5, fan:20", want: []Case{{Shape: "chain", N: 5}, {Shape: "fan", N: 20}}},
+		{in: "latency", want: []Case{latencyCase}},
+		{in: "display", want: []Case{displayCase}},
+		{in: "display:50", want: []Case{{Shape: "wide", N: 50, Display: true}}},
+		{in: "ring:10", wantErr: "the shape is wide, chain or fan"},
+		{in: "wide", wantErr: "is not shape:N"},
+		{in: "wide:0", wantErr: "is not shape:N"},
+		{in: "fan:5", wantErr: "needs N of at least 20"},
+		{in: " , ", wantErr: "no case given"},
+	}
+	for _, tt := range tests {
+		got, err := parseCases(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("parseCases(%q) error = %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || len(got) != len(tt.want) {
+			t.Errorf("parseCases(%q) = %v, %v", tt.in, got, err)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("parseCases(%q)[%d] = %+v, want %+v", tt.in, i, got[i], tt.want[i])
+			}
+		}
+	}
+}
