@@ -67,6 +67,10 @@ func TestSecretCanaries(t *testing.T) {
 		{"outputs"}, {"outputs", "--json"}, {"outputs", "pw"}, {"config", "ls"}, {"config", "ls", "--json"},
 		{"stack", "export"}, {"stack", "history"}, {"stack", "history", "--json"},
 		{"state", "ls"}, {"stack", "ls"},
+		// Reading live state back through the providers, with every display.
+		{"refresh", "--yes", "--verbose"}, {"refresh", "--yes", "--json"}, {"preview", "--refresh", "--json"},
+		{"up", "--yes", "--refresh", "--diff"}, {"preview", "--markdown", filepath.Join(p.dir, "summary.md")},
+		{"stack", "export", "--version", "2"},
 	} {
 		run(0, args...)
 	}
