@@ -87,6 +87,9 @@ type Result struct {
 	// Drifted and Gone count what a refresh found changed or deleted outside infra.
 	Drifted, Gone int
 	Duration      time.Duration
+	// Unsettled are the intents of creates whose outcome is unknown (see deploy.Deployment.Unsettled): they
+	// must be written, still open, to the journal of the version Snapshot becomes.
+	Unsettled []state.JournalRecord
 }
 
 // ErrReported wraps failures that have already been shown through events.
@@ -287,6 +290,7 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 	snap := d.Snapshot()
 	if !o.DryRun {
 		res.Snapshot = snap
+		res.Unsettled = d.Unsettled()
 	}
 	o.emitSummary(d, start, failure != nil, snap, refreshed)
 	if failure != nil {
@@ -359,6 +363,7 @@ func Destroy(ctx context.Context, o Options) (*Result, error) {
 	snap := d.Snapshot()
 	if !o.DryRun {
 		res.Snapshot = snap
+		res.Unsettled = d.Unsettled()
 	}
 	o.emitSummary(d, start, failure != nil, snap, nil)
 	if failure != nil {

@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/infrago/infra/display"
+	"github.com/infrago/infra/engine/plugin"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -86,6 +90,32 @@ type app struct {
 	profile profiling
 	// usage collects peak memory for the benchmarks.
 	usage usage
+	// cancels are the plugin hosts whose providers a second interrupt asks to cancel their operations.
+	cancels cancelList
+}
+
+// cancelList holds the plugin hosts of a command, for the second interrupt.
+type cancelList struct {
+	mu    sync.Mutex
+	hosts []*plugin.Host
+}
+
+func (c *cancelList) add(h *plugin.Host) {
+	c.mu.Lock()
+	c.hosts = append(c.hosts, h)
+	c.mu.Unlock()
+}
+
+// cancel asks every provider of every host to stop its in-flight operations (the protocol's Cancel); the
+// calls themselves are cancelled through the command's context as well, so this is for providers that need
+// to clean up, such as stopping a waiter.
+func (c *cancelList) cancel() {
+	c.mu.Lock()
+	hosts := slices.Clone(c.hosts)
+	c.mu.Unlock()
+	for _, h := range hosts {
+		h.Cancel(5 * time.Second)
+	}
 }
 
 func newApp(ctx context.Context, cancel context.CancelFunc) *app {
@@ -108,6 +138,7 @@ func (a *app) handleInterrupts() func() {
 					close(a.stop)
 				} else {
 					fmt.Fprintln(os.Stderr, "\ncancelling the operations in flight")
+					go a.cancels.cancel()
 					a.cancel()
 					return
 				}

@@ -508,11 +508,23 @@ and consistency) before it is written.`,
 				return err
 			}
 			defer release()
-			if _, err := st.loadState(a.ctx); err != nil && !errors.Is(err, state.ErrIntegrity) {
-				// A damaged current state is what restore is for; anything else stops here.
-				if !strings.Contains(err.Error(), "cannot be trusted") {
-					return err
+			// A current state that cannot be read (damaged, truncated, its pointer or journal unreadable) is what
+			// restore is for, so its error does not stop the restore; it stays in the history as it is.
+			_, loadErr := st.loadState(a.ctx)
+			discarded := ""
+			switch {
+			case loadErr != nil:
+				discarded = fmt.Sprintf("The current state of stack %s could not be read (%v); it stays in the history.\n", st.name, loadErr)
+			case len(st.pending) > 0:
+				ops := make([]string, len(st.pending))
+				for i, p := range st.pending {
+					ops[i] = p.Describe()
 				}
+				discarded = fmt.Sprintf("An interrupted run left operations pending (%s): restoring gives up on them, so an object they made "+
+					"will not be tracked; settle them with `infra up` first to keep them.\n", strings.Join(ops, "; "))
+			}
+			if discarded != "" {
+				fmt.Fprint(cmd.ErrOrStderr(), discarded)
 			}
 			data, err := ws.store.ReadHistory(a.ctx, st.ref, version)
 			if err != nil {

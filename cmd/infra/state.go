@@ -107,6 +107,10 @@ Quote the URN: nested URNs contain "$".`,
 			if snap == nil {
 				return fmt.Errorf("stack %s has no resources", st.name)
 			}
+			if len(st.pending) > 0 {
+				// Saving would retire the journal that holds them.
+				return fmt.Errorf("stack %s has operations an interrupted run left pending: run `infra up` (or `infra state resolve`) first", st.name)
+			}
 			var found *state.Resource
 			for _, r := range snap.Resources {
 				if string(r.URN) == args[0] && !r.Delete {

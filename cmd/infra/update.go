@@ -424,6 +424,27 @@ func (a *app) finishRun(st *stack, journal *state.JournalWriter, res *engine.Res
 	if err := st.saveState(ctx, res.Snapshot, info); err != nil {
 		return errors.Join(jerr, err)
 	}
+	if len(res.Unsettled) > 0 {
+		// Creates cut off mid-call may have made objects: their intents go on, open, in the new version's
+		// journal, and the next run looks the objects up, as after a crash.
+		st.lastSeq = 0
+		next := st.journal()
+		for _, rec := range res.Unsettled {
+			if err := next.Write(ctx, rec, false); err != nil {
+				return errors.Join(jerr, fmt.Errorf("keep the cut-off creates open for the next run: %w", err))
+			}
+		}
+		if err := next.Flush(); err != nil {
+			return errors.Join(jerr, fmt.Errorf("keep the %d cut-off creates open for the next run: %w; objects they made may be untracked: "+
+				"check for them in the cloud and adopt them with `infra import`", len(res.Unsettled), err))
+		}
+		names := make([]string, len(res.Unsettled))
+		for i, rec := range res.Unsettled {
+			names[i] = string(rec.URN)
+		}
+		fmt.Fprintf(os.Stderr, "The create of %s was cut off: the next `infra up` looks up whether it made an object before anything else.\n",
+			strings.Join(names, ", "))
+	}
 	return nil
 }
 

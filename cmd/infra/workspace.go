@@ -385,6 +385,7 @@ func (s *stack) pluginHost(a *app) *plugin.Host {
 	}
 	h := plugin.NewHost(opts)
 	a.usage.host(h)
+	a.cancels.add(h)
 	return h
 }
 

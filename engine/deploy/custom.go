@@ -290,10 +290,10 @@ func (s *stepper) create(op events.Op, checked resource.PropertyMap) (*Result, e
 		id, outs, initErrs, cerr = s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, token)
 		return cerr
 	})
+	cut := ctx.Err() != nil
 	cancel()
 	if err != nil && id == "" {
-		err = s.timedOut(err, "creating it", t)
-		s.d.end(opID, state.KindFailure, state.StepCreate, s.urn, "", nil, err)
+		err = s.createFailed(opID, state.StepCreate, token, s.timedOut(err, "creating it", t), cut)
 		return nil, s.failed(op, err)
 	}
 	outs = carrySecrets(checked, outs)
@@ -311,6 +311,24 @@ func (s *stepper) create(op events.Op, checked resource.PropertyMap) (*Result, e
 	s.d.record(r)
 	s.done(outs)
 	return &Result{URN: s.urn, ID: id, Outputs: outs}, nil
+}
+
+// createFailed ends the intent of a create that returned no object. When the outcome is unknown (the call was
+// cut off by a cancellation or its timeout, or the provider died during it) the object may exist all the same:
+// the intent stays open and the run hands it over as unsettled, so that the next run looks the object up by
+// its token instead of creating a second one.
+func (s *stepper) createFailed(opID, step, token string, err error, cut bool) error {
+	unknown := cut || errors.Is(err, plugin.ErrCrashed) || errors.Is(err, plugin.ErrTimeout) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	if opID == "" || !unknown {
+		s.d.end(opID, state.KindFailure, step, s.urn, "", nil, err)
+		return err
+	}
+	s.d.mu.Lock()
+	s.d.unsettled = append(s.d.unsettled, state.JournalRecord{Op: opID, Kind: state.KindBegin, Step: step, URN: s.urn,
+		Type: s.reg.Type, Provider: s.ref, Token: token})
+	s.d.mu.Unlock()
+	return fmt.Errorf("%w; the object may exist all the same: the next `infra up` looks it up by its idempotency token first", err)
 }
 
 // CheckCreator is implemented by providers that can check a new resource's inputs in the create call itself;
@@ -450,10 +468,10 @@ func (s *stepper) replace(checked resource.PropertyMap, replaces []string, delet
 		id, outs, initErrs, cerr = s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, token)
 		return cerr
 	})
+	cut := ctx.Err() != nil
 	cancel()
 	if err != nil && id == "" {
-		err = s.timedOut(err, "creating its replacement", t)
-		s.d.end(opID, state.KindFailure, step, s.urn, "", nil, err)
+		err = s.createFailed(opID, step, token, s.timedOut(err, "creating its replacement", t), cut)
 		return nil, s.failed(events.OpReplace, err)
 	}
 	outs = carrySecrets(checked, outs)

@@ -126,6 +126,15 @@ func (d *Deployment) begin(ctx context.Context, rec state.JournalRecord, virtual
 	return rec.Op, nil
 }
 
+// Unsettled returns the intents of the creates whose outcome the run could not learn: the provider call was
+// cancelled or timed out, or the provider died during it. The object may exist; whoever saves the run's
+// snapshot must keep these intents open in the new version's journal, so that the next run looks them up.
+func (d *Deployment) Unsettled() []state.JournalRecord {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]state.JournalRecord(nil), d.unsettled...)
+}
+
 // end records the result of a step (or a state change without a provider call when op is ""). It does not wait:
 // a result lost in a crash shows up as a pending operation, which the next run resolves.
 func (d *Deployment) end(op, kind, step string, urn resource.URN, id string, r *state.Resource, failure error) {
@@ -204,6 +213,9 @@ type Deployment struct {
 	skippedURNs []string
 	keptURNs    []string
 	limiters    map[string]*limiter
+	// unsettled are the intents of creates whose outcome is unknown (cancelled, timed out, provider gone): the
+	// object may exist, so they stay open for the next run to look up.
+	unsettled []state.JournalRecord
 }
 
 // ErrSkipped is returned for registrations the program could not make because a dependency failed.

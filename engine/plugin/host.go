@@ -240,6 +240,25 @@ func (h *Host) Start(ctx context.Context, pkg string) (*Provider, error) {
 	return p, nil
 }
 
+// Cancel asks every running provider to stop its in-flight operations (the protocol's Cancel), all at once,
+// each within timeout. A provider that does not answer is left to the cancellation of the calls themselves.
+func (h *Host) Cancel(timeout time.Duration) {
+	h.mu.Lock()
+	instances := slices.Clone(h.instances)
+	h.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range instances {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			_ = p.Cancel(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
 // Close stops every provider instance.
 func (h *Host) Close() {
 	h.mu.Lock()

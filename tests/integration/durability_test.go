@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -45,6 +46,79 @@ func TestCorruptSnapshotIsNeverOverwritten(t *testing.T) {
 	wantOutput(t, r, "testkit:index:Thing  a  update")
 	p.up()
 	p.assertWorldMatchesState()
+}
+
+// TestRestoreFromDamage damages the stack's current state in the ways a disk or a hand edit can: every command
+// that loads the state refuses and names `infra stack restore`, nothing writes over the damage, and the restore
+// it names works.
+func TestRestoreFromDamage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		damage func(p *project) string // returns the damaged file
+		want   string
+	}{
+		{"truncated snapshot", func(p *project) string {
+			path := p.statePath()
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, b[:len(b)/2], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return path
+		}, "infra stack restore --version"},
+		{"unreadable journal", func(p *project) string {
+			dir := filepath.Join(p.dir, ".infra", "stacks", p.name, p.stack)
+			cur, err := os.ReadFile(filepath.Join(dir, "current"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "journal", strings.TrimSpace(string(cur))+".jsonl")
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte("{\"seq\":1,\"op\":\"x\",\"kind\":\"begin\"\n\x00garbage\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return path
+		}, "infra stack restore --version"},
+		{"damaged current pointer", func(p *project) string {
+			path := filepath.Join(p.dir, ".infra", "stacks", p.name, p.stack, "current")
+			if err := os.WriteFile(path, []byte("two\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return path
+		}, "infra stack restore"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := newProject(t)
+			p.setSpec(spec{Resources: []res{{Name: "a", Value: "1"}}})
+			p.up()
+			p.setSpec(spec{Resources: []res{{Name: "a", Value: "2"}}})
+			p.up()
+			path := tt.damage(p)
+			damaged, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{{"up", "--yes"}, {"destroy", "--yes"}, {"preview"}, {"state", "ls"}} {
+				wantOutput(t, p.runCode(1, args...), tt.want)
+			}
+			if now, _ := os.ReadFile(path); !bytes.Equal(now, damaged) {
+				t.Fatal("a command wrote over the damaged file")
+			}
+			r := p.mustRun("stack", "restore", "--version", "1", "--yes")
+			wantOutput(t, r, "could not be read", "Restored version 1 of stack dev as version 3")
+			wantOutput(t, p.mustRun("preview"), "testkit:index:Thing  a  update")
+			p.up()
+			p.assertWorldMatchesState()
+			p.runCode(0, "preview", "--expect-no-changes")
+		})
+	}
 }
 
 // TestHistoryRetention keeps only the configured number of versions.

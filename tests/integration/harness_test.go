@@ -374,6 +374,7 @@ type res struct {
 	CrashOn             string   `json:"crashOn,omitempty"`
 	HangOn              string   `json:"hangOn,omitempty"`
 	SleepMs             int      `json:"sleepMs,omitempty"`
+	WaitMs              int      `json:"waitMs,omitempty"`
 	Secret              string   `json:"secret,omitempty"`
 	SecretConfig        string   `json:"secretConfig,omitempty"`
 	SecretReversed      string   `json:"secretReversed,omitempty"`

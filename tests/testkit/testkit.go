@@ -25,6 +25,7 @@ type ThingArgs struct {
 	CrashOn    infra.Input[string]
 	HangOn     infra.Input[string]
 	SleepMs    infra.Input[int]
+	WaitMs     infra.Input[int]
 	Secret     infra.Input[string]
 }
 
@@ -40,6 +41,7 @@ func NewThing(ctx *infra.Context, name string, args *ThingArgs, opts ...infra.Re
 		"crashOn":    infra.Prop(args.CrashOn),
 		"hangOn":     infra.Prop(args.HangOn),
 		"sleepMs":    infra.Prop(args.SleepMs),
+		"waitMs":     infra.Prop(args.WaitMs),
 		"secret":     infra.Prop(args.Secret),
 	}, opts...)
 	if err != nil {

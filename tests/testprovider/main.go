@@ -33,6 +33,7 @@ type ThingArgs struct {
 	CrashOn    string `infra:"crashOn,optional" doc:"create, update or delete: the provider process exits in that call."`
 	HangOn     string `infra:"hangOn,optional" doc:"create, update or delete: the call never returns."`
 	SleepMs    int    `infra:"sleepMs,optional" doc:"Milliseconds each create, update and delete takes."`
+	WaitMs     int    `infra:"waitMs,optional" doc:"Milliseconds a create waits after making the object, as a cloud's waiter waits for it to run; cut off, the create returns no ID, like a provider that does not report partial creates."`
 	Secret     string `infra:"secret,optional,secret" doc:"A secret input, echoed as a secret output."`
 }
 
@@ -79,6 +80,14 @@ func (t *thing) Create(ctx context.Context, req provider.CreateRequest[ThingArgs
 	if t.world != "" {
 		if err := writeAtomic(filepath.Join(t.world, id), []byte(string(req.URN)+"\n"+req.IdempotencyToken+"\n"+req.Inputs.Value+"\n")); err != nil {
 			return provider.CreateResponse[ThingState]{}, err
+		}
+	}
+	if req.Inputs.WaitMs > 0 {
+		select {
+		case <-time.After(time.Duration(req.Inputs.WaitMs) * time.Millisecond):
+		case <-ctx.Done():
+			t.log("create-cut-off", string(req.URN))
+			return provider.CreateResponse[ThingState]{}, ctx.Err()
 		}
 	}
 	t.log("create-done", string(req.URN))

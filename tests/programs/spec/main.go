@@ -44,6 +44,7 @@ type Res struct {
 	CrashOn      string `json:"crashOn"`
 	HangOn       string `json:"hangOn"`
 	SleepMs      int    `json:"sleepMs"`
+	WaitMs       int    `json:"waitMs"`
 	Secret       string `json:"secret"`
 	SecretConfig string `json:"secretConfig"` // take Secret from this secret config key
 	// SecretReversed is a Secret written backwards: the program turns it around before wrapping it in
@@ -172,6 +173,9 @@ func main() {
 			}
 			if r.SleepMs != 0 {
 				args.SleepMs = infra.Int(r.SleepMs)
+			}
+			if r.WaitMs != 0 {
+				args.WaitMs = infra.Int(r.WaitMs)
 			}
 			if r.Secret != "" {
 				args.Secret = infra.Secret[string](infra.String(r.Secret))
