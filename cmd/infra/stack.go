@@ -394,10 +394,11 @@ func (a *app) stackHistoryCommand() *cobra.Command {
 		Short: "List the stack's updates",
 		Long: `List the stack's updates, newest first: the version (the serial of the state the
 update wrote; ` + "`infra stack export --version N`" + ` prints that state), the kind (update,
-destroy, state-unprotect), the result, when it started, how long it took, the changes
-(+ created, ~ updated, +- replaced, - deleted, = imported) and the number of resources
-afterwards. Failed updates are listed too; previews are not. --json adds the user,
-host and the message given with ` + "`infra up -m`" + `.`,
+destroy, refresh, import, restore, rekey, state-delete, state-rename, state-move,
+state-unprotect), the result, when it started, how long it took, the changes (+ created,
+~ updated, +- replaced, - deleted, = imported), the number of resources afterwards and
+the message given with ` + "`infra up -m`" + `. Failed updates are listed too; previews are
+not. --json adds the user and host, and the bytes the update wrote to the backend.`,
 		Example: `  infra stack history
   infra stack history --json`,
 		Args: cobra.NoArgs,

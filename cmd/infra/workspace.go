@@ -285,7 +285,8 @@ func (s *stack) decodeState(data []byte) (*state.Snapshot, error) {
 		return nil, fmt.Errorf("read the state of stack %s in %s: %w; %s", s.name, s.ws.store.URL(), err, how)
 	}
 	if snap.Stack != s.name || snap.Project != s.ws.proj.Name {
-		return nil, fmt.Errorf("the state stored for stack %s belongs to %s/%s: it was copied from elsewhere; import the right state", s.name, snap.Project, snap.Stack)
+		return nil, fmt.Errorf("the state stored for stack %s belongs to %s/%s: it was copied from elsewhere: "+
+			"restore one of this stack's own versions with `infra stack restore --version N` (see `infra stack history`)", s.name, snap.Project, snap.Stack)
 	}
 	return snap, nil
 }
