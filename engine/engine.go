@@ -107,6 +107,20 @@ func Shown(err error) bool {
 	return errors.As(err, &s)
 }
 
+// prestartProviders starts the providers the old state uses while the program is built and started, so that
+// the first registration that needs one does not wait for its process to start and hand-shake (tens of
+// milliseconds, a good part of a small no-change preview).
+func (o Options) prestartProviders() {
+	if o.Host == nil || o.Old == nil {
+		return
+	}
+	for _, r := range o.Old.Resources {
+		if resource.IsProviderType(r.Type) && !r.Delete {
+			o.Host.Prestart(strings.TrimPrefix(r.Type, "infra:providers:"))
+		}
+	}
+}
+
 type hostAdapter struct{ h *plugin.Host }
 
 func (a hostAdapter) Start(ctx context.Context, pkg string) (deploy.Provider, error) {
@@ -206,6 +220,7 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 		action = "preview"
 	}
 	o.emitPrelude(action)
+	o.prestartProviders()
 	bin, err := program.Build(ctx, o.ProgramDir, o.BuildCache)
 	if err != nil {
 		return nil, err
@@ -353,6 +368,7 @@ func Destroy(ctx context.Context, o Options) (*Result, error) {
 	}
 	action := "destroy"
 	o.emitPrelude(action)
+	o.prestartProviders()
 	if err := o.recover(ctx); err != nil {
 		return nil, err
 	}

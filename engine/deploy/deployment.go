@@ -511,6 +511,9 @@ type Registration struct {
 	SkipReason string
 	// ParentUnknown is set on a skipped registration whose parent failed too (its URN cannot be computed).
 	ParentUnknown bool
+	// FromConfig marks a default provider's registration, whose inputs are the stack configuration: values set
+	// with `infra config set` are text, and are read as the provider's schema types them.
+	FromConfig bool
 }
 
 // Alias is an earlier identity of a registration.

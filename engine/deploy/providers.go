@@ -4,13 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/infrago/infra/engine/events"
 	"github.com/infrago/infra/engine/plugin"
+	"github.com/infrago/infra/sdk/provider"
 	"github.com/infrago/infra/sdk/resource"
 	"github.com/infrago/infra/stacks/state"
 )
@@ -76,7 +80,7 @@ func (g *registry) defaultRef(ctx context.Context, pkg string) (resource.Provide
 		if cfg == nil {
 			cfg = resource.PropertyMap{}
 		}
-		reg := &Registration{Type: resource.ProviderType(pkg), Name: "default", Custom: true, Inputs: cfg}
+		reg := &Registration{Type: resource.ProviderType(pkg), Name: "default", Custom: true, Inputs: cfg, FromConfig: true}
 		res, err := g.d.Register(ctx, reg)
 		if err != nil {
 			slot.err = err
@@ -167,6 +171,9 @@ func (d *Deployment) registerProvider(ctx context.Context, urn resource.URN, reg
 	if old != nil {
 		olds = old.Inputs
 	}
+	if reg.FromConfig {
+		reg.Inputs = typedConfig(prov.Schema().Config, reg.Inputs)
+	}
 	cctx, cancel := context.WithTimeout(ctx, d.timeouts.Check)
 	checked, failures, err := prov.CheckConfig(cctx, urn, olds, reg.Inputs)
 	cancel()
@@ -220,6 +227,68 @@ func (d *Deployment) registerProvider(ctx context.Context, urn resource.URN, reg
 	d.record(r)
 	d.emit(events.Event{Kind: events.KindStepDone, Step: step})
 	return &Result{URN: urn, ID: id, Outputs: resource.PropertyMap{}}, nil
+}
+
+// typedConfig reads the text values of stack configuration as the types the provider's schema gives its config
+// properties: `infra config set aws:maxRetries 5` stores "5", and the provider expects a whole number. A value
+// that does not parse is left as it is, for the provider's check to report against the key. Secrets stay
+// secret.
+func typedConfig(props map[string]provider.Property, in resource.PropertyMap) resource.PropertyMap {
+	out := make(resource.PropertyMap, len(in))
+	for k, v := range in {
+		out[k] = v
+		p, ok := props[k]
+		if !ok {
+			continue
+		}
+		secret := v.IsSecret()
+		text := v
+		if secret {
+			text = v.SecretElement()
+		}
+		if text.Kind() != resource.KindString {
+			continue
+		}
+		typed, ok := parseConfigText(p.TypeSpec, strings.TrimSpace(text.StringValue()))
+		if !ok {
+			continue
+		}
+		if secret {
+			typed = resource.MakeSecret(typed)
+		}
+		out[k] = typed
+	}
+	return out
+}
+
+// parseConfigText parses one config value written as text into the type t.
+func parseConfigText(t provider.TypeSpec, s string) (resource.PropertyValue, bool) {
+	switch {
+	case t.Type == "integer" || t.Type == "number":
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil || (t.Type == "integer" && n != math.Trunc(n)) {
+			return resource.PropertyValue{}, false
+		}
+		return resource.NewNumber(n), true
+	case t.Type == "boolean":
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return resource.PropertyValue{}, false
+		}
+		return resource.NewBool(b), true
+	case t.Type == "array" || t.Type == "map" || t.Ref != "":
+		// Structured values are written as JSON: infra config set aws:defaultTags '{"team":"web"}'.
+		var v any
+		if err := json.Unmarshal([]byte(s), &v); err != nil {
+			return resource.PropertyValue{}, false
+		}
+		pv, err := resource.FromGo(v)
+		if err != nil {
+			return resource.PropertyValue{}, false
+		}
+		return pv, true
+	}
+	return resource.PropertyValue{}, false
 }
 
 func configFailures(pkg string, urn resource.URN, fs []plugin.CheckFailure) error {

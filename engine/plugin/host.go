@@ -62,6 +62,8 @@ type Host struct {
 	mu        sync.Mutex
 	instances []*Provider
 	closed    bool
+	// warm are instances started ahead of need (Prestart), one per package, taken by the next Start.
+	warm map[string]*warmStart
 	// peakRSS is the largest peak resident memory of a provider process seen at Close, in bytes.
 	peakRSS atomic.Int64
 }
@@ -150,9 +152,55 @@ func verifyPin(pkg, path, want string) error {
 	return nil
 }
 
-// Start launches a new instance of the provider for pkg and completes the handshake. Every configured provider
-// instance is its own process.
+// warmStart is an instance starting, or started, ahead of need.
+type warmStart struct {
+	done chan struct{}
+	p    *Provider
+	err  error
+}
+
+// Prestart starts an instance of pkg's provider in the background, for the next Start of pkg to take: a run
+// that will need a provider (its state says so) starts it while the program starts, instead of after the
+// program asks for it. Errors are left for that Start, which then starts an instance itself.
+func (h *Host) Prestart(pkg string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed || h.warm[pkg] != nil {
+		return
+	}
+	if h.warm == nil {
+		h.warm = map[string]*warmStart{}
+	}
+	w := &warmStart{done: make(chan struct{})}
+	h.warm[pkg] = w
+	go func() {
+		defer close(w.done)
+		w.p, w.err = h.start(context.Background(), pkg)
+	}()
+}
+
+// Start launches a new instance of the provider for pkg and completes the handshake (or takes the one Prestart
+// began). Every configured provider instance is its own process.
 func (h *Host) Start(ctx context.Context, pkg string) (*Provider, error) {
+	h.mu.Lock()
+	w := h.warm[pkg]
+	delete(h.warm, pkg)
+	h.mu.Unlock()
+	if w != nil {
+		select {
+		case <-w.done:
+			if w.err == nil {
+				return w.p, nil
+			}
+			// A failed warm start is retried here, so that the error comes from the start that needed it.
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return h.start(ctx, pkg)
+}
+
+func (h *Host) start(ctx context.Context, pkg string) (*Provider, error) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()

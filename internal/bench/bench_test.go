@@ -29,7 +29,7 @@ func TestSmallRun(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/infra: %v\n%s", err, out)
 	}
-	cases := "wide:20,chain:20,fan:20"
+	cases := "wide:20,chain:20,fan:20,latency"
 	if runtime.GOOS == "linux" {
 		cases += ",display:20"
 	}
@@ -53,9 +53,17 @@ func TestSmallRun(t *testing.T) {
 	}
 	for _, c := range res.Cases {
 		want := []string{"create", "preview", "up (no change)", "update all", "destroy"}
-		if c.Case.Display {
+		switch {
+		case c.Case.Display:
 			want = []string{phaseJSON, phaseLive}
-		} else if c.StateBytes == 0 || c.InputBytesPerResource == 0 {
+		case c.Case.LatencyMs > 0:
+			// The provider's latency comes from `infra config set data:latencyMs 50`: text the engine must
+			// read as the whole number the provider's schema declares.
+			want = []string{"create", "destroy", "create (no latency)"}
+			if c.IdealSeconds <= 0 || c.Phase("create").WallSeconds < c.IdealSeconds {
+				t.Errorf("%s: create took %v, under the ideal schedule %.2fs: was the latency applied?", c.Case, c.Phase("create"), c.IdealSeconds)
+			}
+		case c.StateBytes == 0 || c.InputBytesPerResource == 0:
 			t.Errorf("%s: the state was not measured: %+v", c.Case, c)
 		}
 		for _, name := range want {
