@@ -107,16 +107,25 @@ func Shown(err error) bool {
 	return errors.As(err, &s)
 }
 
-// prestartProviders starts the providers the old state uses while the program is built and started, so that
-// the first registration that needs one does not wait for its process to start and hand-shake (tens of
-// milliseconds, a good part of a small no-change preview).
+// prestartProviders starts the providers the run will likely need while the program is built and started, so
+// that the first registration that needs one does not wait for its process to start and hand-shake (tens of
+// milliseconds, a good part of a small no-change preview): those the old state uses, and those the stack's
+// configuration has keys for (aws:region). A guess that turns out wrong costs a process that is stopped at
+// the end.
 func (o Options) prestartProviders() {
-	if o.Host == nil || o.Old == nil {
+	if o.Host == nil {
 		return
 	}
-	for _, r := range o.Old.Resources {
-		if resource.IsProviderType(r.Type) && !r.Delete {
-			o.Host.Prestart(strings.TrimPrefix(r.Type, "infra:providers:"))
+	if o.Old != nil {
+		for _, r := range o.Old.Resources {
+			if resource.IsProviderType(r.Type) && !r.Delete {
+				o.Host.Prestart(strings.TrimPrefix(r.Type, "infra:providers:"))
+			}
+		}
+	}
+	for k := range o.Config {
+		if ns, _, ok := strings.Cut(k, ":"); ok && ns != o.Project && o.Host.Has(ns) {
+			o.Host.Prestart(ns)
 		}
 	}
 }

@@ -83,6 +83,25 @@ func NewHost(opts HostOptions) *Host {
 // ErrNotFound is wrapped by the error for a package no provider can be found for.
 var ErrNotFound = errors.New("provider not found")
 
+// Has reports whether a provider for package pkg can be found (built in, pinned in Infra.yaml, or a binary on
+// the plugin path), without starting or verifying it.
+func (h *Host) Has(pkg string) bool {
+	if pin, ok := h.opts.Pins[pkg]; ok && pin.Path != "" {
+		return true
+	}
+	if slices.Contains(h.opts.Builtins, pkg) && h.opts.BuiltinCommand != nil {
+		return true
+	}
+	name := "infra-provider-" + pkg
+	for _, dir := range h.opts.PluginPath {
+		if st, err := os.Stat(filepath.Join(dir, name)); dir != "" && err == nil && !st.IsDir() {
+			return true
+		}
+	}
+	_, err := exec.LookPath(name)
+	return err == nil
+}
+
 // locate finds the command serving package pkg.
 func (h *Host) locate(pkg string) (*exec.Cmd, string, error) {
 	if pin, ok := h.opts.Pins[pkg]; ok && pin.Path != "" {

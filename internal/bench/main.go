@@ -6,6 +6,7 @@
 //	go run ./internal/bench -cases wide:1000     # one case
 //	go run ./internal/bench -cases latency       # fan-1,000 with 50 ms per create at --parallel 100
 //	go run ./internal/bench -cases display       # wide-10,000 creates, live display on a terminal vs --json
+//	go run ./internal/bench -markdown bench/out/results.json   # the tables of docs/performance.md
 //
 // `make bench` builds bin/infra first and passes BENCH as -cases.
 package main
@@ -45,8 +46,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	reps := fs.Int("reps", 3, "how many times each case runs; the table shows medians")
 	out := fs.String("out", "bench/out/results.json", "where the results are written as JSON")
 	work := fs.String("work", "", "directory for the benchmark projects (default: a temporary directory, removed after)")
+	markdown := fs.String("markdown", "", "print the results file at this path as the Markdown tables of docs/performance.md, and run nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *markdown != "" {
+		b, err := os.ReadFile(*markdown)
+		if err != nil {
+			return err
+		}
+		var res Results
+		if err := json.Unmarshal(b, &res); err != nil {
+			return fmt.Errorf("%s: %w", *markdown, err)
+		}
+		writeMarkdown(stdout, &res)
+		return nil
 	}
 	if *reps < 1 {
 		return fmt.Errorf("-reps %d: run each case at least once", *reps)

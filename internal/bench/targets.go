@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Target is one performance target checked against the results: Value must not exceed Limit.
@@ -149,4 +150,58 @@ func humanBytes(b int64) string {
 		return fmt.Sprintf("%.1f kB", float64(b)/1e3)
 	}
 	return fmt.Sprintf("%d B", b)
+}
+
+// writeMarkdown prints the results as the Markdown tables of docs/performance.md: one row per case with the
+// median wall time of each phase, the CLI's peak memory and the state size, then the targets.
+func writeMarkdown(w io.Writer, res *Results) {
+	fmt.Fprintf(w, "Measured %s on %d CPUs (%s), commit %.12s, medians of %d runs.\n\n", res.Date, res.CPUs, res.OS, res.Commit, res.Reps)
+	phases := []string{"create", "preview", "up (no change)", "update all", "destroy"}
+	fmt.Fprintln(w, "| case | create | no-change preview | no-change up | update all | destroy | CLI peak RSS | state | written by create |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	var special []*CaseResult
+	for _, c := range res.Cases {
+		if c.Case.LatencyMs > 0 || c.Case.Display {
+			special = append(special, c)
+			continue
+		}
+		var rss int64
+		cells := []string{fmt.Sprintf("%s %d", c.Case.Shape, c.Case.N)}
+		for _, name := range phases {
+			p := c.Phase(name)
+			if p == nil {
+				cells = append(cells, "")
+				continue
+			}
+			cells = append(cells, fmt.Sprintf("%.2f s", p.WallSeconds))
+		}
+		for _, p := range c.Phases {
+			rss = max(rss, p.CLIPeakRSS)
+		}
+		written := ""
+		if p := c.Phase("create"); p != nil && p.BytesWritten > 0 {
+			written = humanBytes(p.BytesWritten)
+		}
+		cells = append(cells, humanBytes(rss), humanBytes(c.StateBytes), written)
+		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+	}
+	for _, c := range special {
+		fmt.Fprintf(w, "\n%s:", c.Case)
+		for _, p := range c.Phases {
+			fmt.Fprintf(w, " %s %.2f s;", p.Name, p.WallSeconds)
+		}
+		if c.IdealSeconds > 0 {
+			fmt.Fprintf(w, " ideal schedule %.2f s.", c.IdealSeconds)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "\n| target | measured | limit | |")
+	fmt.Fprintln(w, "|---|---:|---:|---|")
+	for _, t := range res.Targets {
+		status := "met"
+		if !t.Met {
+			status = "**not met**"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", t.Name, formatValue(t.Value, t.Unit), formatValue(t.Limit, t.Unit), status)
+	}
 }
