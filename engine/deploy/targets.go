@@ -174,11 +174,9 @@ func (d *Deployment) survivorsKeep(doomed []*state.Resource, refuse bool) ([]*st
 		return doomed, nil
 	}
 	var lines []string
-	var keep []*state.Resource
 	for x, users := range needed {
 		sort.Strings(users)
 		lines = append(lines, fmt.Sprintf("%s (still used by %s)", x.URN, strings.Join(users, ", ")))
-		keep = append(keep, x)
 	}
 	sort.Strings(lines)
 	if refuse {

@@ -45,9 +45,6 @@ func str(p *string) string {
 	return *p
 }
 
-// ptr returns a pointer to v.
-func ptr[T any](v T) *T { return &v }
-
 // optStr is nil for "" and a pointer to s otherwise: how an optional input reads back from AWS.
 func optStr(s string) *string {
 	if s == "" {

@@ -35,7 +35,6 @@ func ImportCode(s provider.Schema, token, name string, inputs resource.PropertyM
 	im := newImports(nil)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s, err := %s.New%s(ctx, %q, &%s.%sArgs{\n", varName(name), pkg.name, rm.goName, name, pkg.name, rm.goName)
-	var secrets []string
 	for _, p := range rm.inputs {
 		v, ok := inputs[p.name]
 		if !ok || v.IsNull() {
@@ -47,7 +46,6 @@ func ImportCode(s provider.Schema, token, name string, inputs resource.PropertyM
 			}
 		}
 		if v.ContainsSecrets() || p.prop.Secret {
-			secrets = append(secrets, p.goName)
 			fmt.Fprintf(&b, "\t// %s: a secret; set it from configuration, e.g. cfg.RequireSecret(%q)\n", p.goName, p.name)
 			continue
 		}

@@ -85,7 +85,7 @@ func ParseRecipient(s string) (Recipient, error) {
 	case strings.HasPrefix(s, "projects/") && strings.Contains(s, "/cryptoKeys/"):
 		return nil, fmt.Errorf("parse recipient %q: write a GCP KMS key as gcpkms://%s", s, s)
 	default:
-		return nil, fmt.Errorf("parse recipient %q: unsupported kind: want an age public key (age1...), passphrase, awskms://... or gcpkms://...", shorten(s))
+		return nil, fmt.Errorf("parse recipient %q: unsupported kind: want an age public key (age1...), passphrase, awskms://<key ARN> or gcpkms://<key name>", shorten(s))
 	}
 }
 

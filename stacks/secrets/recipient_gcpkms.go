@@ -30,7 +30,7 @@ func parseGCPKMS(s string) (GCPKMSRecipient, error) {
 	case strings.Contains(id, "?"):
 		return GCPKMSRecipient{}, errors.New("gcpkms recipients take no parameters (use SOPS_GCP_KMS_ENDPOINT for another endpoint)")
 	case strings.Contains(id, "/cryptoKeyVersions/"):
-		return GCPKMSRecipient{}, errors.New("name the crypto key, not one of its versions: drop /cryptoKeyVersions/...")
+		return GCPKMSRecipient{}, errors.New("name the crypto key, not one of its versions: drop the /cryptoKeyVersions/<n> part")
 	case !gcpKMSResource.MatchString(id):
 		return GCPKMSRecipient{}, errors.New("want gcpkms://projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>")
 	}
