@@ -186,14 +186,14 @@ func writeMarkdown(w io.Writer, res *Results) {
 		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 	}
 	for _, c := range special {
-		fmt.Fprintf(w, "\n%s:", c.Case)
+		parts := make([]string, 0, len(c.Phases)+1)
 		for _, p := range c.Phases {
-			fmt.Fprintf(w, " %s %.2f s;", p.Name, p.WallSeconds)
+			parts = append(parts, fmt.Sprintf("%s %.2f s", p.Name, p.WallSeconds))
 		}
 		if c.IdealSeconds > 0 {
-			fmt.Fprintf(w, " ideal schedule %.2f s.", c.IdealSeconds)
+			parts = append(parts, fmt.Sprintf("ideal schedule %.2f s", c.IdealSeconds))
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "\n%s: %s.\n", c.Case, strings.Join(parts, "; "))
 	}
 	fmt.Fprintln(w, "\n| target | measured | limit | |")
 	fmt.Fprintln(w, "|---|---:|---:|---|")
