@@ -8,7 +8,12 @@ infra="${INFRA_BIN:-$here/../../bin/infra}"
 stack=demo
 cd "$here"
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Step titles are bold on a terminal, plain in logs and with NO_COLOR set.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+	step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	step() { printf '\n== %s\n' "$*"; }
+fi
 fail() { echo "demo failed: $*" >&2; exit 1; }
 
 # A previous demo that was interrupted may have left its stack behind.
