@@ -81,7 +81,13 @@ func (d *Deployment) Finish(ctx context.Context) error {
 			doomed = append(doomed, r)
 		}
 	}
-	doomed = append(doomed, d.replaced...)
+	for _, r := range d.replaced {
+		// Only an old object whose replacement was recorded goes: when the replacement's create failed (an
+		// update that continues after errors gets here), the old object is still the resource.
+		if d.newIndex[d.claimedBy[r]] != nil {
+			doomed = append(doomed, r)
+		}
+	}
 	d.mu.Unlock()
 	if len(d.opts.Targets) > 0 || len(d.opts.Excludes) > 0 {
 		doomed = d.selectTargeted(doomed)

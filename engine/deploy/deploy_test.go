@@ -243,6 +243,35 @@ func TestReplacedDependentOfRemoved(t *testing.T) {
 	}
 }
 
+// TestFailedReplacementKeepsOld: when the create of a replacement fails, the old object is still the resource,
+// so it must not be deleted at the end, not even when the update continues after errors.
+func TestFailedReplacementKeepsOld(t *testing.T) {
+	t.Parallel()
+	for _, cont := range []bool{false, true} {
+		t.Run(fmt.Sprint("continueOnError=", cont), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.up(false, thing("a", props("zone", "z1")), thing("b", props("name", "B")))
+			w.cloud.reset()
+			w.cloud.fail["Create a"] = errors.New("quota exceeded")
+			w.continueOnError = cont
+			r := w.up(false, thing("a", props("zone", "z2")), thing("b", props("name", "B2")))
+			if r.errs["a"] == nil {
+				t.Fatal("the replacement's create did not fail")
+			}
+			if got := join(w.cloud.log("Delete")); got != "" {
+				t.Fatalf("deleted after a failed replacement: %s", got)
+			}
+			if s := live(w.snap)["a"]; s == nil || s.ID != "a-1" {
+				t.Fatalf("state of a = %+v, want the old object a-1", s)
+			}
+			if got := join(w.cloud.ids()); !strings.Contains(got, "a-1") {
+				t.Fatalf("cloud = %s", got)
+			}
+		})
+	}
+}
+
 func TestDeleteBeforeReplace(t *testing.T) {
 	t.Parallel()
 	tru, fls := true, false

@@ -340,6 +340,8 @@ type world struct {
 	config  resource.PropertyMap // the default fake provider's config
 	// parallel for the next run (default 4).
 	parallel int
+	// continueOnError for the next run.
+	continueOnError bool
 }
 
 func newWorld(t *testing.T) *world {
@@ -366,7 +368,7 @@ func (w *world) deployment(dry bool) (*deploy.Deployment, *eventLog) {
 			}
 			return nil
 		},
-		HashKey: w.hashKey, Events: log,
+		HashKey: w.hashKey, Events: log, ContinueOnError: w.continueOnError,
 	})
 	return d, log
 }
