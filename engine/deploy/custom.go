@@ -275,17 +275,27 @@ func (s *stepper) create(op events.Op, checked resource.PropertyMap) (*Result, e
 		s.done(outs)
 		return &Result{URN: s.urn, Outputs: outs}, nil
 	}
-	t := s.timeout(func(t *state.Timeouts) float64 { return t.Create }, s.d.timeouts.Create)
 	token := newID()
 	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: state.StepCreate, URN: s.urn, Type: s.reg.Type, Provider: s.ref, Token: token}, s.rs.Virtual)
 	if err != nil {
 		return nil, s.failed(op, err)
 	}
+	id, outs, initErrs, err := s.createObject(opID, state.StepCreate, token, checked, "creating it")
+	if err != nil {
+		return nil, s.failed(op, err)
+	}
+	return s.created(op, opID, state.StepCreate, s.describe()+" was created", id, checked, outs, initErrs)
+}
+
+// createObject asks the provider to create the object of checked inputs, within the create timeout. A create
+// that made no object ends its intent through createFailed.
+func (s *stepper) createObject(opID, step, token string, checked resource.PropertyMap, what string) (string, resource.PropertyMap, []string, error) {
+	t := s.timeout(func(t *state.Timeouts) float64 { return t.Create }, s.d.timeouts.Create)
 	ctx, cancel := s.opContext(t)
 	var id string
 	var outs resource.PropertyMap
 	var initErrs []string
-	err = s.d.call(ctx, s.inst.pkg, "the create of "+string(s.urn), func() error {
+	err := s.d.call(ctx, s.inst.pkg, "the create of "+string(s.urn), func() error {
 		var cerr error
 		id, outs, initErrs, cerr = s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, token)
 		return cerr
@@ -293,21 +303,25 @@ func (s *stepper) create(op events.Op, checked resource.PropertyMap) (*Result, e
 	cut := ctx.Err() != nil
 	cancel()
 	if err != nil && id == "" {
-		err = s.createFailed(opID, state.StepCreate, token, s.timedOut(err, "creating it", t), cut)
-		return nil, s.failed(op, err)
+		return "", nil, nil, s.createFailed(opID, step, token, s.timedOut(err, what, t), cut)
 	}
+	return id, outs, initErrs, nil
+}
+
+// created records the object a create made and ends its intent (opID, "" when none was journaled). An object
+// that exists but is not ready is tracked all the same, so that the next update retries rather than duplicates
+// it, and the step fails; subject says what was created, for that message.
+func (s *stepper) created(op events.Op, opID, step, subject, id string, checked, outs resource.PropertyMap, initErrs []string) (*Result, error) {
 	outs = carrySecrets(checked, outs)
 	r := s.newState(id, checked, outs)
 	if len(initErrs) > 0 {
-		// The object exists but is not ready: track it so the next update retries rather than duplicates it.
 		r.InitErrors = initErrs
 		s.d.record(r)
-		err := fmt.Errorf("%s was created (ID %s) but is not ready: %s; the next `infra up` will try again",
-			s.describe(), id, strings.Join(initErrs, "; "))
-		s.d.end(opID, state.KindFailure, state.StepCreate, s.urn, id, r, err)
+		err := fmt.Errorf("%s (ID %s) but is not ready: %s; the next `infra up` will try again", subject, id, strings.Join(initErrs, "; "))
+		s.d.end(opID, state.KindFailure, step, s.urn, id, r, err)
 		return nil, s.failed(op, err)
 	}
-	s.d.end(opID, state.KindSuccess, state.StepCreate, s.urn, id, r, nil)
+	s.d.end(opID, state.KindSuccess, step, s.urn, id, r, nil)
 	s.d.record(r)
 	s.done(outs)
 	return &Result{URN: s.urn, ID: id, Outputs: outs}, nil
@@ -361,20 +375,7 @@ func (s *stepper) checkAndCreate(cc CheckCreator, news resource.PropertyMap) (*R
 	}
 	checked := carrySecrets(news, res.Checked)
 	s.step.New = checked
-	outs := carrySecrets(checked, res.Outputs)
-	r := s.newState(res.ID, checked, outs)
-	if len(res.InitErrors) > 0 {
-		r.InitErrors = res.InitErrors
-		d.record(r)
-		err := fmt.Errorf("%s was created (ID %s) but is not ready: %s; the next `infra up` will try again",
-			s.describe(), res.ID, strings.Join(res.InitErrors, "; "))
-		d.end("", state.KindFailure, state.StepCreate, s.urn, res.ID, r, err)
-		return nil, s.failed(events.OpCreate, err)
-	}
-	d.end("", state.KindSuccess, state.StepCreate, s.urn, res.ID, r, nil)
-	d.record(r)
-	s.done(outs)
-	return &Result{URN: s.urn, ID: res.ID, Outputs: outs}, nil
+	return s.created(events.OpCreate, "", state.StepCreate, s.describe()+" was created", res.ID, checked, res.Outputs, res.InitErrors)
 }
 
 func (s *stepper) update(checked resource.PropertyMap) (*Result, error) {
@@ -448,7 +449,6 @@ func (s *stepper) replace(checked resource.PropertyMap, replaces []string, delet
 		s.d.replaced = append(s.d.replaced, old)
 		s.d.mu.Unlock()
 	}
-	t := s.timeout(func(t *state.Timeouts) float64 { return t.Create }, s.d.timeouts.Create)
 	// After a delete-first, the URN has no live object any more: the new one is a plain create.
 	step := state.StepReplace
 	if deleteFirst {
@@ -459,34 +459,11 @@ func (s *stepper) replace(checked resource.PropertyMap, replaces []string, delet
 	if err != nil {
 		return nil, s.failed(events.OpReplace, err)
 	}
-	ctx, cancel := s.opContext(t)
-	var id string
-	var outs resource.PropertyMap
-	var initErrs []string
-	err = s.d.call(ctx, s.inst.pkg, "the create of "+string(s.urn), func() error {
-		var cerr error
-		id, outs, initErrs, cerr = s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, token)
-		return cerr
-	})
-	cut := ctx.Err() != nil
-	cancel()
-	if err != nil && id == "" {
-		err = s.createFailed(opID, step, token, s.timedOut(err, "creating its replacement", t), cut)
+	id, outs, initErrs, err := s.createObject(opID, step, token, checked, "creating its replacement")
+	if err != nil {
 		return nil, s.failed(events.OpReplace, err)
 	}
-	outs = carrySecrets(checked, outs)
-	r := s.newState(id, checked, outs)
-	if len(initErrs) > 0 {
-		r.InitErrors = initErrs
-		s.d.record(r)
-		err := fmt.Errorf("%s: the replacement was created (ID %s) but is not ready: %s", s.describe(), id, strings.Join(initErrs, "; "))
-		s.d.end(opID, state.KindFailure, step, s.urn, id, r, err)
-		return nil, s.failed(events.OpReplace, err)
-	}
-	s.d.end(opID, state.KindSuccess, step, s.urn, id, r, nil)
-	s.d.record(r)
-	s.done(outs)
-	return &Result{URN: s.urn, ID: id, Outputs: outs}, nil
+	return s.created(events.OpReplace, opID, step, s.describe()+": the replacement was created", id, checked, outs, initErrs)
 }
 
 // importStep adopts an existing object: read it, and insist that the program's inputs describe it.
