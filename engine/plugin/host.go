@@ -86,29 +86,30 @@ var ErrNotFound = errors.New("provider not found")
 // Has reports whether a provider for package pkg can be found (built in, pinned in Infra.yaml, or a binary on
 // the plugin path), without starting or verifying it.
 func (h *Host) Has(pkg string) bool {
-	if pin, ok := h.opts.Pins[pkg]; ok && pin.Path != "" {
-		return true
-	}
-	if slices.Contains(h.opts.Builtins, pkg) && h.opts.BuiltinCommand != nil {
-		return true
-	}
-	name := "infra-provider-" + pkg
-	for _, dir := range h.opts.PluginPath {
-		if st, err := os.Stat(filepath.Join(dir, name)); dir != "" && err == nil && !st.IsDir() {
-			return true
-		}
-	}
-	_, err := exec.LookPath(name)
+	_, _, err := h.find(pkg)
 	return err == nil
 }
 
-// locate finds the command serving package pkg.
+// locate finds the command serving package pkg, checking a pinned binary against its checksum.
 func (h *Host) locate(pkg string) (*exec.Cmd, string, error) {
+	path, builtin, err := h.find(pkg)
+	if err != nil {
+		return nil, "", err
+	}
+	if builtin {
+		return h.opts.BuiltinCommand(pkg), "built-in", nil
+	}
+	if err := verifyPin(pkg, path, h.opts.Pins[pkg].SHA256); err != nil {
+		return nil, "", err
+	}
+	return exec.Command(path), path, nil
+}
+
+// find looks for package pkg's provider: the path Infra.yaml pins, an infra-provider-NAME binary on the plugin
+// path, a built-in (builtin is then true), or a binary on $PATH, in that order.
+func (h *Host) find(pkg string) (path string, builtin bool, err error) {
 	if pin, ok := h.opts.Pins[pkg]; ok && pin.Path != "" {
-		if err := verifyPin(pkg, pin.Path, pin.SHA256); err != nil {
-			return nil, "", err
-		}
-		return exec.Command(pin.Path), pin.Path, nil
+		return pin.Path, false, nil
 	}
 	name := "infra-provider-" + pkg
 	var searched []string
@@ -119,33 +120,24 @@ func (h *Host) locate(pkg string) (*exec.Cmd, string, error) {
 		p := filepath.Join(dir, name)
 		searched = append(searched, dir)
 		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-			if err := verifyPin(pkg, p, h.opts.Pins[pkg].SHA256); err != nil {
-				return nil, "", err
-			}
-			return exec.Command(p), p, nil
+			return p, false, nil
 		}
 	}
-	for _, b := range h.opts.Builtins {
-		if b == pkg && h.opts.BuiltinCommand != nil {
-			if h.opts.Pins[pkg].SHA256 != "" {
-				return nil, "", fmt.Errorf("providers.%s.sha256 in Infra.yaml pins a binary, but %s is built into infra and no external "+
-					"infra-provider-%s binary was found to check the pin against (searched %s); remove the pin to use the built-in "+
-					"provider, or set providers.%s.path to the binary you pinned", pkg, pkg, pkg, strings.Join(searched, ", "), pkg)
-			}
-			cmd := h.opts.BuiltinCommand(pkg)
-			return cmd, "built-in", nil
+	if slices.Contains(h.opts.Builtins, pkg) && h.opts.BuiltinCommand != nil {
+		if h.opts.Pins[pkg].SHA256 != "" {
+			return "", false, fmt.Errorf("providers.%s.sha256 in Infra.yaml pins a binary, but %s is built into infra and no external "+
+				"infra-provider-%s binary was found to check the pin against (searched %s); remove the pin to use the built-in "+
+				"provider, or set providers.%s.path to the binary you pinned", pkg, pkg, pkg, strings.Join(searched, ", "), pkg)
 		}
+		return "", true, nil
 	}
 	if p, err := exec.LookPath(name); err == nil {
-		if err := verifyPin(pkg, p, h.opts.Pins[pkg].SHA256); err != nil {
-			return nil, "", err
-		}
-		return exec.Command(p), p, nil
+		return p, false, nil
 	}
 	searched = append(searched, "$PATH")
 	builtins := append([]string(nil), h.opts.Builtins...)
 	sort.Strings(builtins)
-	return nil, "", fmt.Errorf("%w: no provider for package %q: it is not built in (built-ins: %s) and no %s binary was found in %s; "+
+	return "", false, fmt.Errorf("%w: no provider for package %q: it is not built in (built-ins: %s) and no %s binary was found in %s; "+
 		"install the provider binary in one of those directories (INFRA_PLUGIN_PATH adds more) or set providers.%s.path in Infra.yaml",
 		ErrNotFound, pkg, strings.Join(builtins, ", "), name, strings.Join(searched, ", "), pkg)
 }
