@@ -101,7 +101,7 @@ func (j *JSON) open(typ string, t time.Time) []byte {
 		t = j.opts.Now()
 	}
 	b := append(j.buf[:0], `{"type":`...)
-	b = appendJSONString(b, typ)
+	b = resource.AppendJSONString(b, typ)
 	b = append(b, `,"sequence":`...)
 	b = strconv.AppendInt(b, j.seq, 10)
 	b = append(b, `,"time":"`...)

@@ -3,7 +3,6 @@ package display
 import (
 	"math"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/infrago/infra/sdk/resource"
 )
@@ -23,7 +22,9 @@ type jsonEnc struct{ r *Redactor }
 
 // str appends s as a JSON string, masked. The caller holds the redactor's read lock (one per line, not one
 // per string).
-func (e jsonEnc) str(dst []byte, s string) []byte { return appendJSONString(dst, e.r.redactLocked(s)) }
+func (e jsonEnc) str(dst []byte, s string) []byte {
+	return resource.AppendJSONString(dst, e.r.redactLocked(s))
+}
 
 // value appends v as JSON, secrets masked.
 func (e jsonEnc) value(dst []byte, v resource.PropertyValue) []byte {
@@ -75,57 +76,4 @@ func (e jsonEnc) object(dst []byte, m resource.PropertyMap) []byte {
 		dst = e.value(dst, m[k])
 	}
 	return append(dst, '}')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, so every line is valid JSON
-// whatever a program printed; <, > and & are left alone, to keep the stream readable.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		// U+2028 and U+2029 are valid JSON but end lines in JavaScript; escape them like encoding/json does.
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -59,7 +59,7 @@ func (c JSONCodec) appendMap(dst []byte, m PropertyMap, path PropertyPath) ([]by
 		if strings.HasPrefix(k, "$") {
 			ek = "$" + k
 		}
-		dst = appendJSONString(dst, ek)
+		dst = AppendJSONString(dst, ek)
 		dst = append(dst, ':')
 		if dst, err = c.appendValue(dst, m[k], append(path, k)); err != nil {
 			return nil, err
@@ -84,7 +84,7 @@ func (c JSONCodec) appendValue(dst []byte, v PropertyValue, path PropertyPath) (
 		}
 		return strconv.AppendFloat(dst, v.n, 'g', -1, 64), nil
 	case KindString:
-		return appendJSONString(dst, v.s), nil
+		return AppendJSONString(dst, v.s), nil
 	case KindList:
 		dst = append(dst, '[')
 		for i, e := range v.list {
@@ -107,15 +107,15 @@ func (c JSONCodec) appendValue(dst []byte, v PropertyValue, path PropertyPath) (
 			return nil, fmt.Errorf("encrypt %s: %w", pathOrRoot(path), err)
 		}
 		dst = append(dst, `{"$secret":`...)
-		dst = appendJSONString(dst, ct)
+		dst = AppendJSONString(dst, ct)
 		return append(dst, '}'), nil
 	case KindUnknown:
 		return append(dst, `{"$unknown":true}`...), nil
 	case KindRef:
 		dst = append(dst, `{"$ref":{"id":`...)
-		dst = appendJSONString(dst, v.ref.ID)
+		dst = AppendJSONString(dst, v.ref.ID)
 		dst = append(dst, `,"urn":`...)
-		dst = appendJSONString(dst, string(v.ref.URN))
+		dst = AppendJSONString(dst, string(v.ref.URN))
 		return append(dst, "}}"...), nil
 	}
 	return nil, fmt.Errorf("%s: unexpected kind %s", pathOrRoot(path), v.kind)
@@ -123,9 +123,10 @@ func (c JSONCodec) appendValue(dst []byte, v PropertyValue, path PropertyPath) (
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString writes s as a JSON string. Unlike encoding/json it does not escape <, > and &, which keeps
-// state readable; invalid UTF-8 is replaced so the output is always valid JSON.
-func appendJSONString(dst []byte, s string) []byte {
+// AppendJSONString appends s as a JSON string. Unlike encoding/json it does not escape <, > and &, which keeps
+// state and event streams readable; invalid UTF-8 becomes U+FFFD, so the output is always valid JSON whatever
+// the string held; U+2028 and U+2029 are escaped, as encoding/json does, for JavaScript readers.
+func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
