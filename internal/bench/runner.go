@@ -293,13 +293,15 @@ func (p *project) runWith(ctx context.Context, o runOptions, args ...string) (me
 	var (
 		shown  countingWriter
 		copied chan struct{}
+		tty    *os.File
 	)
 	if o.terminal {
-		master, tty, err := openPTY(160, 50)
+		master, t, err := openPTY(160, 50)
 		if err != nil {
 			return measurement{}, err
 		}
 		defer master.Close()
+		tty = t
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 		// A person's terminal: no CI, colours on.
 		cmd.Env = slices.DeleteFunc(cmd.Env, func(kv string) bool {
@@ -312,14 +314,15 @@ func (p *project) runWith(ctx context.Context, o runOptions, args ...string) (me
 			_, _ = io.Copy(&shown, master)
 			close(copied)
 		}()
-		defer tty.Close()
 	}
 	start := time.Now()
 	err := cmd.Start()
+	if tty != nil {
+		// The child has its own copy: the reader sees the end when the child's is closed (or at once, when the
+		// child did not start).
+		tty.Close()
+	}
 	if err == nil {
-		if t, ok := cmd.Stdout.(*os.File); ok && o.terminal {
-			t.Close() // the child has its own copy; the reader sees the end when the child's closes
-		}
 		err = cmd.Wait()
 	}
 	m := measurement{wall: time.Since(start), stdout: stdout.Bytes()}
