@@ -427,7 +427,6 @@ func (a *app) finishRun(st *stack, journal *state.JournalWriter, res *engine.Res
 	if len(res.Unsettled) > 0 {
 		// Creates cut off mid-call may have made objects: their intents go on, open, in the new version's
 		// journal, and the next run looks the objects up, as after a crash.
-		st.lastSeq = 0
 		next := st.journal()
 		for _, rec := range res.Unsettled {
 			if err := next.Write(ctx, rec, false); err != nil {

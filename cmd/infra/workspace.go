@@ -322,7 +322,8 @@ func (s *stack) saveState(ctx context.Context, snap *state.Snapshot, info backen
 	if err := s.ws.store.WriteState(ctx, s.ref, s.held.Token(), data, info); err != nil {
 		return fmt.Errorf("save the state of stack %s: %w", s.name, err)
 	}
-	s.version = snap.Serial
+	// The new version starts with no journal of its own.
+	s.version, s.lastSeq, s.pending = snap.Serial, 0, nil
 	if keep := s.ws.proj.HistoryKeep; keep > 0 {
 		// Retention is housekeeping: the state is saved; a failure here only leaves old versions behind.
 		if err := s.ws.store.PruneHistory(ctx, s.ref, keep); err != nil {
