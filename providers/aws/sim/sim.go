@@ -2,12 +2,12 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/infrago/infra/internal/simserve"
 )
 
 // Defaults for Options.
@@ -164,11 +164,7 @@ type Listening struct {
 	// Server is the simulator being served.
 	Server *Server
 
-	srv  *http.Server
-	err  chan error
-	done chan struct{}
-	once sync.Once
-	cerr error
+	l *simserve.Listening
 }
 
 // Start serves the simulator on Options.Listen until ctx is done or Close is called, and returns its URL.
@@ -176,44 +172,15 @@ func (s *Server) Start(ctx context.Context) (*Listening, error) {
 	if err := s.opts.Validate(); err != nil {
 		return nil, fmt.Errorf("aws simulator: %w", err)
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.opts.Listen)
+	l, err := simserve.Listen(ctx, s.opts.Listen, s, simserve.Options{Name: "aws simulator"})
 	if err != nil {
-		return nil, fmt.Errorf("aws simulator: listen on %s: %w", s.opts.Listen, err)
+		return nil, err
 	}
-	l := &Listening{
-		URL:    "http://" + ln.Addr().String(),
-		Server: s,
-		srv:    &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second},
-		err:    make(chan error, 1),
-		done:   make(chan struct{}),
-	}
-	go func() {
-		err := l.srv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		l.err <- err
-	}()
-	go func() {
-		select {
-		case <-ctx.Done():
-			_ = l.Close()
-		case <-l.done:
-		}
-	}()
-	return l, nil
+	return &Listening{URL: l.URL, Server: s, l: l}, nil
 }
 
 // Close stops serving and returns the error that ended the server, if any. It may be called more than once.
-func (l *Listening) Close() error {
-	l.once.Do(func() {
-		close(l.done)
-		_ = l.srv.Close()
-		l.cerr = <-l.err
-	})
-	return l.cerr
-}
+func (l *Listening) Close() error { return l.l.Close() }
 
 // Done is closed when the listener has stopped.
-func (l *Listening) Done() <-chan struct{} { return l.done }
+func (l *Listening) Done() <-chan struct{} { return l.l.Done() }

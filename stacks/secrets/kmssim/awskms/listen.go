@@ -2,62 +2,27 @@ package awskms
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net"
-	"net/http"
-	"sync"
-	"time"
+
+	"github.com/infrago/infra/internal/simserve"
 )
 
 // Listening is a simulator served on a TCP address.
 type Listening struct {
 	// URL is the endpoint to give clients (AWS_ENDPOINT_URL_KMS), e.g. http://127.0.0.1:41234.
 	URL string
-	srv *http.Server
-	err chan error
 
-	done     chan struct{}
-	once     sync.Once
-	closeErr error
+	l *simserve.Listening
 }
 
 // Listen serves the simulator on addr (e.g. "127.0.0.1:0" for a free loopback port) until ctx is done or Close is
 // called.
 func (s *Server) Listen(ctx context.Context, addr string) (*Listening, error) {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
+	l, err := simserve.Listen(ctx, addr, s, simserve.Options{Name: "awskms simulator"})
 	if err != nil {
-		return nil, fmt.Errorf("awskms simulator: listen on %s: %w", addr, err)
+		return nil, err
 	}
-	l := &Listening{
-		URL: "http://" + ln.Addr().String(),
-		srv: &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second},
-		err: make(chan error, 1), done: make(chan struct{}),
-	}
-	go func() {
-		err := l.srv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		l.err <- err
-	}()
-	go func() {
-		select {
-		case <-ctx.Done():
-			_ = l.Close()
-		case <-l.done:
-		}
-	}()
-	return l, nil
+	return &Listening{URL: l.URL, l: l}, nil
 }
 
 // Close stops serving and returns the error that ended the server, if any. It may be called more than once.
-func (l *Listening) Close() error {
-	l.once.Do(func() {
-		close(l.done)
-		_ = l.srv.Close()
-		l.closeErr = <-l.err
-	})
-	return l.closeErr
-}
+func (l *Listening) Close() error { return l.l.Close() }
