@@ -54,15 +54,11 @@ and the secret section as needed.`,
   printf '%s' "$API_TOKEN" | infra config set --secret apiToken`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := a.openWorkspace()
+			ws, st, err := a.openSelected()
 			if err != nil {
 				return err
 			}
-			st, err := ws.openStack(a.ctx, a.stack)
-			if err != nil {
-				return err
-			}
-			key := ws.proj.QualifyKey(args[0])
+			key := ws.Project.QualifyKey(args[0])
 			var value string
 			if len(args) == 2 {
 				value = args[1]
@@ -72,7 +68,7 @@ and the secret section as needed.`,
 				}
 			}
 			var stored any = value
-			if d, ok := declared(ws.proj, key); ok {
+			if d, ok := declared(ws.Project, key); ok {
 				if d.Secret && !secret {
 					return fmt.Errorf("%s is declared secret in Infra.yaml: set it with `infra config set --secret %s`", key, args[0])
 				}
@@ -88,10 +84,10 @@ and the secret section as needed.`,
 					stored = c
 				}
 			}
-			if err := st.cfg.Set(key, stored, secret); err != nil {
+			if err := st.Config.Set(key, stored, secret); err != nil {
 				return err
 			}
-			return st.cfg.Save(st.secrets)
+			return st.Config.Save(st.Secrets)
 		},
 	}
 	cmd.Flags().BoolVar(&secret, "secret", false, "encrypt the value")
@@ -139,18 +135,14 @@ unless --show-secrets is given.`,
   infra config get aws:region --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := a.openWorkspace()
+			ws, st, err := a.openSelected()
 			if err != nil {
 				return err
 			}
-			st, err := ws.openStack(a.ctx, a.stack)
-			if err != nil {
-				return err
-			}
-			key := ws.proj.QualifyKey(args[0])
-			v, secret, ok := st.cfg.Get(key)
+			key := ws.Project.QualifyKey(args[0])
+			v, secret, ok := st.Config.Get(key)
 			if !ok {
-				return fmt.Errorf("configuration key %s is not set in %s: set it with `infra config set %s <value>`", key, st.cfg.Path(), args[0])
+				return fmt.Errorf("configuration key %s is not set in %s: set it with `infra config set %s <value>`", key, st.Config.Path(), args[0])
 			}
 			if asJSON {
 				out := map[string]any{"key": key, "secret": secret, "value": v}
@@ -175,19 +167,15 @@ func (a *app) configRmCommand() *cobra.Command {
 		Example: "  infra config rm greeting\n  infra config rm aws:region",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := a.openWorkspace()
+			ws, st, err := a.openSelected()
 			if err != nil {
 				return err
 			}
-			st, err := ws.openStack(a.ctx, a.stack)
-			if err != nil {
-				return err
+			key := ws.Project.QualifyKey(args[0])
+			if !st.Config.Remove(key) {
+				return fmt.Errorf("configuration key %s is not set in %s", key, st.Config.Path())
 			}
-			key := ws.proj.QualifyKey(args[0])
-			if !st.cfg.Remove(key) {
-				return fmt.Errorf("configuration key %s is not set in %s", key, st.cfg.Path())
-			}
-			return st.cfg.Save(st.secrets)
+			return st.Config.Save(st.Secrets)
 		},
 	}
 }
@@ -203,15 +191,11 @@ func (a *app) configLsCommand() *cobra.Command {
   infra config ls --json --show-secrets`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ws, err := a.openWorkspace()
+			_, st, err := a.openSelected()
 			if err != nil {
 				return err
 			}
-			st, err := ws.openStack(a.ctx, a.stack)
-			if err != nil {
-				return err
-			}
-			vals, err := st.cfg.Values()
+			vals, err := st.Config.Values()
 			if err != nil {
 				return err
 			}
@@ -232,7 +216,7 @@ func (a *app) configLsCommand() *cobra.Command {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(out)
 			}
 			if len(keys) == 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "Stack %s has no configuration. Set some with `infra config set <key> <value>`.\n", st.name)
+				fmt.Fprintf(cmd.OutOrStdout(), "Stack %s has no configuration. Set some with `infra config set <key> <value>`.\n", st.Name)
 				return nil
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)

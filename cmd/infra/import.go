@@ -34,29 +34,15 @@ To import from the program instead, give the resource the Import option.`,
 			if err := resource.ValidateType(typ); err != nil {
 				return err
 			}
-			ws, err := a.openWorkspace()
+			st, err := a.begin("import", access{lock: true, settled: true})
 			if err != nil {
 				return err
 			}
-			st, err := ws.openStack(a.ctx, a.stack)
-			if err != nil {
-				return err
-			}
+			defer st.Close()
 			if !yes && !a.interactive() {
 				return fmt.Errorf("`infra import` changes the stack's state and needs confirmation: pass --yes")
 			}
-			release, _, err := st.lock(a.ctx, "infra import")
-			if err != nil {
-				return err
-			}
-			defer release()
-			old, err := st.loadState(a.ctx)
-			if err != nil {
-				return err
-			}
-			if len(st.pending) > 0 {
-				return fmt.Errorf("stack %s has operations an interrupted run left pending: run `infra up` first", st.name)
-			}
+			old := st.State
 			a.learnSecrets(old)
 			opts, err := st.engineOptions(a, 1)
 			if err != nil {
@@ -74,7 +60,7 @@ To import from the program instead, give the resource the Import option.`,
 			}
 			if !yes {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s\n", code)
-				ok, err := a.confirm(cmd, fmt.Sprintf("Add %s (ID %s) to stack %s?", res.Resource.URN, res.Resource.ID, st.name))
+				ok, err := a.confirm(cmd, fmt.Sprintf("Add %s (ID %s) to stack %s?", res.Resource.URN, res.Resource.ID, st.Name))
 				if err != nil || !ok {
 					return &exitError{code: 1, err: fmt.Errorf("nothing imported")}
 				}
@@ -82,7 +68,7 @@ To import from the program instead, give the resource the Import option.`,
 			now := time.Now().UTC()
 			info := backend.UpdateInfo{Kind: "import", Result: "succeeded", StartTime: now, EndTime: now,
 				Message: fmt.Sprintf("import %s as %s", id, res.Resource.URN), Resources: res.Snapshot.Live(), Changes: map[string]int{"import": 1}}
-			if err := st.saveState(context.Background(), res.Snapshot, info); err != nil {
+			if err := st.Save(context.Background(), res.Snapshot, info); err != nil {
 				return err
 			}
 			if out != "" {

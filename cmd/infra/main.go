@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"slices"
@@ -48,24 +49,37 @@ func run(args []string) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	app := newApp(ctx, cancel)
-	root := app.rootCommand()
+	return app.execute(app.rootCommand(), args)
+}
+
+// execute runs the command line args on root and returns the exit status. A panic in the command is recovered
+// here (see crash.go): the user gets one paragraph and exit status 1, never a stack trace.
+func (a *app) execute(root *cobra.Command, args []string) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			stack := debugStack()
+			a.sessions.closeAll()
+			a.reportCrash(a.stderr, args, v, stack)
+			code = 1
+		}
+	}()
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if perr := app.stopProfiling(); perr != nil && err == nil {
+	err := root.ExecuteContext(a.ctx)
+	if perr := a.stopProfiling(); perr != nil && err == nil {
 		err = perr
 	}
-	app.usage.writeReport()
+	a.usage.writeReport()
 	if err == nil {
 		return 0
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if !ee.reported && ee.err != nil {
-			fmt.Fprintf(os.Stderr, "error: %s\n", app.redactor.Redact(ee.err.Error()))
+			fmt.Fprintf(os.Stderr, "error: %s\n", a.redactor.Redact(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintf(os.Stderr, "error: %s\n", app.redactor.Redact(err.Error()))
+	fmt.Fprintf(os.Stderr, "error: %s\n", a.redactor.Redact(err.Error()))
 	return 1
 }
 
@@ -92,6 +106,10 @@ type app struct {
 	usage usage
 	// cancels are the plugin hosts whose providers a second interrupt asks to cancel their operations.
 	cancels cancelList
+	// sessions are the stacks the command opened, whose locks a crash releases.
+	sessions heldSessions
+	// stderr is where a crash is reported (os.Stderr; tests read it).
+	stderr io.Writer
 }
 
 // cancelList holds the plugin hosts of a command, for the second interrupt.
@@ -119,7 +137,7 @@ func (c *cancelList) cancel() {
 }
 
 func newApp(ctx context.Context, cancel context.CancelFunc) *app {
-	return &app{ctx: ctx, cancel: cancel, stop: make(chan struct{}), redactor: display.NewRedactor()}
+	return &app{ctx: ctx, cancel: cancel, stop: make(chan struct{}), redactor: display.NewRedactor(), stderr: os.Stderr}
 }
 
 // handleInterrupts makes the first SIGINT/SIGTERM stop new work and the second cancel work in flight.

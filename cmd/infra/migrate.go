@@ -54,14 +54,14 @@ Pass database passwords with PGPASSWORD or ~/.pgpass.`,
 			if err != nil {
 				return err
 			}
-			target, err := backend.Open(a.ctx, to, ws.proj.Dir)
+			target, err := backend.Open(a.ctx, to, ws.Project.Dir)
 			if err != nil {
 				return err
 			}
 			if c, ok := target.(io.Closer); ok {
 				defer c.Close()
 			}
-			if target.URL() == ws.store.URL() {
+			if target.URL() == ws.Store.URL() {
 				return fmt.Errorf("stack %s is in %s already", name, target.URL())
 			}
 			return a.migrateStack(cmd.OutOrStdout(), ws, name, target, to)
@@ -74,12 +74,13 @@ Pass database passwords with PGPASSWORD or ~/.pgpass.`,
 // migrateStack copies stack name to target under the source stack's lock, then switches Infra.yaml to rawURL if
 // no stack of the project is left behind.
 func (a *app) migrateStack(out io.Writer, ws *workspace, name string, target backend.Store, rawURL string) error {
-	src := &stack{ws: ws, name: name, ref: ws.ref(name)}
-	release, lost, err := src.lock(a.ctx, "infra stack migrate")
+	src := ws.Attach(name, nil, nil)
+	lease, err := src.Lock(a.ctx, "infra stack migrate", lockLease())
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer lease.Release()
+	lost := lease.Lost()
 	// If the source's lease is lost (another run took the stack over), the copy may be stale: stop it.
 	ctx, cancel := context.WithCancel(a.ctx)
 	defer cancel()
@@ -90,20 +91,20 @@ func (a *app) migrateStack(out io.Writer, ws *workspace, name string, target bac
 		case <-ctx.Done():
 		}
 	}()
-	if err := backend.Migrate(ctx, ws.store, target, src.ref); err != nil {
+	if err := backend.Migrate(ctx, ws.Store, target, src.Ref); err != nil {
 		select {
 		case <-lost:
-			return fmt.Errorf("the lock of stack %s in %s was lost during the migration: %w", name, ws.store.URL(), err)
+			return fmt.Errorf("the lock of stack %s in %s was lost during the migration: %w", name, ws.Store.URL(), err)
 		default:
 		}
 		return err
 	}
-	hist, err := target.History(ctx, src.ref)
+	hist, err := target.History(ctx, src.Ref)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Copied stack %s (%d versions in its history) from %s to %s and verified the copy.\n",
-		name, len(hist), ws.store.URL(), target.URL())
+		name, len(hist), ws.Store.URL(), target.URL())
 
 	left, err := stacksLeftBehind(ctx, ws, target)
 	if err != nil {
@@ -112,10 +113,10 @@ func (a *app) migrateStack(out io.Writer, ws *workspace, name string, target bac
 	if len(left) > 0 {
 		fmt.Fprintf(out, "Infra.yaml still uses %s, where these stacks are not migrated yet: %s. Migrate them too "+
 			"(`infra stack migrate --stack %s --to %s`); Infra.yaml switches to the new backend with the last one.\n",
-			ws.store.URL(), strings.Join(left, ", "), left[0], target.URL())
+			ws.Store.URL(), strings.Join(left, ", "), left[0], target.URL())
 		return nil
 	}
-	proj, err := project.Load(ws.proj.Dir)
+	proj, err := project.Load(ws.Project.Dir)
 	if err != nil {
 		return fmt.Errorf("the stack was copied, but Infra.yaml could not be read to switch it to the new backend: %w", err)
 	}
@@ -135,11 +136,11 @@ func (a *app) migrateStack(out io.Writer, ws *workspace, name string, target bac
 
 // stacksLeftBehind lists the project's stacks in the workspace's backend that target does not have.
 func stacksLeftBehind(ctx context.Context, ws *workspace, target backend.Store) ([]string, error) {
-	here, err := ws.store.ListStacks(ctx, ws.proj.Name)
+	here, err := ws.Store.ListStacks(ctx, ws.Project.Name)
 	if err != nil {
 		return nil, err
 	}
-	there, err := target.ListStacks(ctx, ws.proj.Name)
+	there, err := target.ListStacks(ctx, ws.Project.Name)
 	if err != nil {
 		return nil, err
 	}

@@ -23,18 +23,11 @@ scripts). Secrets show as [secret] unless --show-secrets is given.`,
   infra outputs --json --show-secrets`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := a.openWorkspace()
+			st, err := a.begin("outputs", access{})
 			if err != nil {
 				return err
 			}
-			st, err := ws.openStack(a.ctx, a.stack)
-			if err != nil {
-				return err
-			}
-			snap, err := st.loadState(a.ctx)
-			if err != nil {
-				return err
-			}
+			snap := st.State
 			outs := resource.PropertyMap{}
 			if snap != nil && snap.Outputs != nil {
 				outs = snap.Outputs
@@ -52,7 +45,7 @@ scripts). Secrets show as [secret] unless --show-secrets is given.`,
 			if len(args) == 1 {
 				v, ok := outs[args[0]]
 				if !ok {
-					return fmt.Errorf("stack %s has no output %q (outputs: %v)", st.name, args[0], outs.Keys())
+					return fmt.Errorf("stack %s has no output %q (outputs: %v)", st.Name, args[0], outs.Keys())
 				}
 				r := render(v)
 				if asJSON {
@@ -76,7 +69,7 @@ scripts). Secrets show as [secret] unless --show-secrets is given.`,
 				return enc.Encode(m)
 			}
 			if len(outs) == 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "Stack %s has no outputs.\n", st.name)
+				fmt.Fprintf(cmd.OutOrStdout(), "Stack %s has no outputs.\n", st.Name)
 				return nil
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)

@@ -39,29 +39,18 @@ drifted or the program would change something.`,
 }
 
 func (a *app) runRefresh(cmd *cobra.Command, f *runFlags) error {
-	ws, err := a.openWorkspace()
+	st, err := a.begin("refresh", access{lock: true})
 	if err != nil {
 		return err
 	}
-	st, err := ws.openStack(a.ctx, a.stack)
-	if err != nil {
-		return err
-	}
+	defer st.Close()
 	out := cmd.OutOrStdout()
 	if !f.yes && !a.interactive() {
 		return fmt.Errorf("`infra refresh` records what it finds and needs confirmation, but there is no terminal to ask on: pass --yes")
 	}
-	release, lost, err := st.lock(a.ctx, "infra refresh")
-	if err != nil {
-		return err
-	}
-	defer release()
-	defer a.cancelOnLost(lost)()
+	defer a.cancelOnLost(st)()
 	defer a.handleInterrupts()()
-	old, err := st.loadState(a.ctx)
-	if err != nil {
-		return err
-	}
+	old := st.State
 	a.learnSecrets(old)
 	opts, err := st.engineOptions(a, f.parallel)
 	if err != nil {
@@ -100,7 +89,7 @@ func (a *app) runRefresh(cmd *cobra.Command, f *runFlags) error {
 		}
 		st.host.Close()
 	}
-	journal := st.journal()
+	journal := st.Journal()
 	if err := a.finishRun(st, journal, res, updateInfo("refresh", f.message, start, nil, res)); err != nil {
 		return err
 	}

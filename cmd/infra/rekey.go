@@ -194,7 +194,7 @@ func (a *app) openForRekey() (string, *project.StackConfig, *secrets.Manager, *s
 	if err != nil {
 		return "", nil, nil, nil, err
 	}
-	cfg, err := project.LoadStackConfig(ws.proj.StackConfigPath(name))
+	cfg, err := project.LoadStackConfig(ws.Project.StackConfigPath(name))
 	if err != nil {
 		return "", nil, nil, nil, err
 	}
@@ -204,6 +204,15 @@ func (a *app) openForRekey() (string, *project.StackConfig, *secrets.Manager, *s
 		return "", nil, nil, nil, err
 	}
 	return name, cfg, m, pp, nil
+}
+
+// rewrapState records the stack's new recipients in its state as well (see stacks.Stack.Rewrap).
+func (a *app) rewrapState(name string, cfg *project.StackConfig, m *secrets.Manager) error {
+	ws, err := a.openWorkspace()
+	if err != nil {
+		return err
+	}
+	return ws.Attach(name, cfg, m).Rewrap(a.ctx, lockLease())
 }
 
 // checkNotLockedOut refuses a new set of recipients the caller could not open, unless force.

@@ -25,25 +25,15 @@ func writeSecretState(t *testing.T, dir, stack string) {
 	defer cancel()
 	a := newApp(ctx, cancel)
 	a.cwd = dir
-	ws, err := a.openWorkspace()
+	a.stack = stack
+	st, err := a.begin("test", access{lock: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := ws.openStack(ctx, stack)
-	if err != nil {
-		t.Fatal(err)
-	}
-	release, _, err := st.lock(ctx, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer release()
-	if _, err := st.loadState(ctx); err != nil {
-		t.Fatal(err)
-	}
+	defer st.Close()
 	now := time.Now().UTC()
 	snap := &state.Snapshot{Outputs: resource.PropertyMap{"password": resource.MakeSecret(resource.NewString(canary))}}
-	if err := st.saveState(ctx, snap, backend.UpdateInfo{Kind: "update", Result: "succeeded", StartTime: now, EndTime: now}); err != nil {
+	if err := st.Save(ctx, snap, backend.UpdateInfo{Kind: "update", Result: "succeeded", StartTime: now, EndTime: now}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -69,7 +59,7 @@ func rawState(t *testing.T, dir, stack string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, _, err := ws.store.ReadState(ctx, ws.ref(stack))
+	data, _, err := ws.Store.ReadState(ctx, ws.Ref(stack))
 	if err != nil {
 		t.Fatal(err)
 	}

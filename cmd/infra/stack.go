@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/infrago/infra/stacks/backend"
 	"github.com/infrago/infra/stacks/project"
 	"github.com/infrago/infra/stacks/secrets"
 	"github.com/infrago/infra/stacks/state"
@@ -93,7 +92,7 @@ its data key is kept: you must be able to decrypt it.`,
 			if err != nil {
 				return err
 			}
-			path := ws.proj.StackConfigPath(name)
+			path := ws.Project.StackConfigPath(name)
 			pp := a.passphrases()
 			if _, err := os.Stat(path); err == nil {
 				if cmd.Flags().Changed("secrets-provider") || len(recipients) > 0 {
@@ -122,15 +121,15 @@ its data key is kept: you must be able to decrypt it.`,
 			} else {
 				return err
 			}
-			if err := ws.store.CreateStack(a.ctx, ws.ref(name)); err != nil {
+			if err := ws.Store.CreateStack(a.ctx, ws.Ref(name)); err != nil {
 				return err
 			}
 			if !noSelect {
-				if err := ws.selectStack(name); err != nil {
+				if err := ws.Select(name); err != nil {
 					return err
 				}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created stack %s (config in %s, state in %s)\n", name, path, ws.store.URL())
+			fmt.Fprintf(cmd.OutOrStdout(), "Created stack %s (config in %s, state in %s)\n", name, path, ws.Store.URL())
 			if len(rs) > 0 {
 				cfg, err := project.LoadStackConfig(path)
 				if err != nil {
@@ -163,11 +162,11 @@ resources they hold. The selected stack is marked with *.`,
 			if err != nil {
 				return err
 			}
-			ss, err := ws.store.ListStacks(a.ctx, ws.proj.Name)
+			ss, err := ws.Store.ListStacks(a.ctx, ws.Project.Name)
 			if err != nil {
 				return err
 			}
-			cur := ws.selected()
+			cur := ws.Selected()
 			if asJSON {
 				type row struct {
 					Name       string     `json:"name"`
@@ -229,7 +228,7 @@ committed.`,
 			if err != nil {
 				return err
 			}
-			if err := ws.selectStack(name); err != nil {
+			if err := ws.Select(name); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Selected stack %s\n", name)
@@ -268,7 +267,7 @@ or the resources will keep existing with nothing tracking them.`,
 				if err != nil {
 					return fmt.Errorf("%w (pass --force to remove the stack without reading its state)", err)
 				}
-				snap, err := st.loadState(a.ctx)
+				snap, err := st.Load(a.ctx)
 				if err != nil {
 					return fmt.Errorf("%w (pass --force to remove the stack anyway)", err)
 				}
@@ -283,16 +282,16 @@ or the resources will keep existing with nothing tracking them.`,
 					return &exitError{code: 1, err: errors.New("stack not removed")}
 				}
 			}
-			if err := ws.store.RemoveStack(a.ctx, ws.ref(name)); err != nil {
+			if err := ws.Store.RemoveStack(a.ctx, ws.Ref(name)); err != nil {
 				return err
 			}
 			if !preserveConfig {
-				if err := os.Remove(ws.proj.StackConfigPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				if err := os.Remove(ws.Project.StackConfigPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 					return err
 				}
 			}
-			if ws.selected() == name {
-				_ = ws.selectStack("")
+			if ws.Selected() == name {
+				_ = ws.Select("")
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Removed stack %s\n", name)
 			return nil
@@ -319,39 +318,23 @@ described in docs/concepts.md). Secrets stay encrypted unless --show-secrets.
   infra stack export | grep '"urn"'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ws, err := a.openWorkspace()
+			_, st, err := a.openSelected()
 			if err != nil {
 				return err
 			}
-			st, err := ws.openStack(a.ctx, a.stack)
+			data, snap, err := st.ReadVersion(a.ctx, version)
 			if err != nil {
 				return err
 			}
-			var data []byte
-			if version > 0 {
-				data, err = ws.store.ReadHistory(a.ctx, st.ref, version)
-			} else {
-				data, _, err = ws.store.ReadState(a.ctx, st.ref)
-			}
-			if err != nil {
-				return err
-			}
-			if data == nil {
-				snap := &state.Snapshot{Project: ws.proj.Name, Stack: st.name}
-				if data, err = (state.Codec{}).Marshal(snap); err != nil {
+			if data == nil || showSecrets {
+				// Secrets shown in plain text: the codec "encrypts" each to the plaintext itself.
+				c := state.Codec{}
+				if showSecrets {
+					c.Crypter = plaintextCrypter{}
+				}
+				if data, err = c.Marshal(snap); err != nil {
 					return err
 				}
-			} else if showSecrets {
-				snap, err := st.codec().Unmarshal(data)
-				if err != nil {
-					return err
-				}
-				plain := state.Codec{Crypter: plaintextCrypter{}}
-				if data, err = plain.Marshal(snap); err != nil {
-					return err
-				}
-			} else if _, err := st.codec().Unmarshal(data); err != nil {
-				return err
 			}
 			if file != "" {
 				return os.WriteFile(file, data, 0o600)
@@ -411,7 +394,7 @@ not. --json adds the user and host, and the bytes the update wrote to the backen
 			if err != nil {
 				return err
 			}
-			h, err := ws.store.History(a.ctx, ws.ref(name))
+			h, err := ws.Store.History(a.ctx, ws.Ref(name))
 			if err != nil {
 				return err
 			}
@@ -461,7 +444,7 @@ died on the same host is taken over automatically.`,
 			if err != nil {
 				return err
 			}
-			holder, err := ws.store.Unlock(a.ctx, ws.ref(name))
+			holder, err := ws.Store.Unlock(a.ctx, ws.Ref(name))
 			if err != nil {
 				return err
 			}
@@ -493,32 +476,28 @@ and consistency) before it is written.`,
 			if version <= 0 {
 				return errors.New("pass the version to restore with --version N (see `infra stack history`)")
 			}
-			ws, err := a.openWorkspace()
-			if err != nil {
-				return err
-			}
-			st, err := ws.openStack(a.ctx, a.stack)
+			_, st, err := a.openSelected()
 			if err != nil {
 				return err
 			}
 			if !yes && !a.interactive() {
-				return fmt.Errorf("restoring version %d of stack %s needs confirmation: pass --yes", version, st.name)
+				return fmt.Errorf("restoring version %d of stack %s needs confirmation: pass --yes", version, st.Name)
 			}
-			release, _, err := st.lock(a.ctx, "infra stack restore")
+			lease, err := st.Lock(a.ctx, "infra stack restore", lockLease())
 			if err != nil {
 				return err
 			}
-			defer release()
+			defer lease.Release()
 			// A current state that cannot be read (damaged, truncated, its pointer or journal unreadable) is what
 			// restore is for, so its error does not stop the restore; it stays in the history as it is.
-			_, loadErr := st.loadState(a.ctx)
+			_, loadErr := st.Load(a.ctx)
 			discarded := ""
 			switch {
 			case loadErr != nil:
-				discarded = fmt.Sprintf("The current state of stack %s could not be read (%v); it stays in the history.\n", st.name, loadErr)
-			case len(st.pending) > 0:
-				ops := make([]string, len(st.pending))
-				for i, p := range st.pending {
+				discarded = fmt.Sprintf("The current state of stack %s could not be read (%v); it stays in the history.\n", st.Name, loadErr)
+			case len(st.Pending()) > 0:
+				ops := make([]string, len(st.Pending()))
+				for i, p := range st.Pending() {
 					ops[i] = p.Describe()
 				}
 				discarded = fmt.Sprintf("An interrupted run left operations pending (%s): restoring gives up on them, so an object they made "+
@@ -527,36 +506,21 @@ and consistency) before it is written.`,
 			if discarded != "" {
 				fmt.Fprint(cmd.ErrOrStderr(), discarded)
 			}
-			data, err := ws.store.ReadHistory(a.ctx, st.ref, version)
-			if err != nil {
-				return err
-			}
-			snap, err := st.codec().Unmarshal(data)
-			if err != nil {
-				return fmt.Errorf("version %d of stack %s cannot be restored: %w", version, st.name, err)
-			}
-			if !yes {
-				ok, err := a.confirm(cmd, fmt.Sprintf("Make version %d (%d resources) the current state of stack %s?", version, snap.Live(), st.name))
+			snap, err := st.Restore(a.ctx, version, func(snap *state.Snapshot) error {
+				if yes {
+					return nil
+				}
+				ok, err := a.confirm(cmd, fmt.Sprintf("Make version %d (%d resources) the current state of stack %s?", version, snap.Live(), st.Name))
 				if err != nil || !ok {
 					return &exitError{code: 1, err: errors.New("nothing restored")}
 				}
-			}
-			// The restored snapshot continues after the newest version, so the history stays in order.
-			cur, err := ws.store.History(a.ctx, st.ref)
+				return nil
+			})
 			if err != nil {
 				return err
 			}
-			if len(cur) > 0 && cur[0].Version > st.version {
-				st.version = cur[0].Version
-			}
-			now := time.Now().UTC()
-			info := backend.UpdateInfo{Kind: "restore", Result: "succeeded", StartTime: now, EndTime: now,
-				Message: fmt.Sprintf("restore version %d", version), Resources: snap.Live()}
-			if err := st.saveState(a.ctx, snap, info); err != nil {
-				return err
-			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Restored version %d of stack %s as version %d. Run `infra preview` to compare it with the program.\n",
-				version, st.name, snap.Serial)
+				version, st.Name, snap.Serial)
 			return nil
 		},
 	}

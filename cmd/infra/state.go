@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/infrago/infra/engine"
+	"github.com/infrago/infra/sdk/resource"
 	"github.com/infrago/infra/stacks/backend"
 	"github.com/infrago/infra/stacks/state"
 )
@@ -40,20 +40,13 @@ it).`,
 		Example: "  infra state ls\n  infra state ls --stack prod",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ws, err := a.openWorkspace()
+			st, err := a.begin("state ls", access{})
 			if err != nil {
 				return err
 			}
-			st, err := ws.openStack(a.ctx, a.stack)
-			if err != nil {
-				return err
-			}
-			snap, err := st.loadState(a.ctx)
-			if err != nil {
-				return err
-			}
+			snap := st.State
 			if snap == nil || len(snap.Resources) == 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "Stack %s has no resources.\n", st.name)
+				fmt.Fprintf(cmd.OutOrStdout(), "Stack %s has no resources.\n", st.Name)
 				return nil
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
@@ -87,38 +80,18 @@ Quote the URN: nested URNs contain "$".`,
 		Example: "  infra state unprotect 'urn:infra:dev::hello::random:index:Password::db'",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := a.openWorkspace()
+			st, err := a.begin("state unprotect", access{lock: true, settled: true})
 			if err != nil {
 				return err
 			}
-			st, err := ws.openStack(a.ctx, a.stack)
-			if err != nil {
-				return err
-			}
-			release, _, err := st.lock(a.ctx, "infra state unprotect")
-			if err != nil {
-				return err
-			}
-			defer release()
-			snap, err := st.loadState(a.ctx)
-			if err != nil {
-				return err
-			}
+			defer st.Close()
+			snap := st.State
 			if snap == nil {
-				return fmt.Errorf("stack %s has no resources", st.name)
+				return fmt.Errorf("stack %s has no resources", st.Name)
 			}
-			if len(st.pending) > 0 {
-				// Saving would retire the journal that holds them.
-				return fmt.Errorf("stack %s has operations an interrupted run left pending: run `infra up` (or `infra state resolve`) first", st.name)
-			}
-			var found *state.Resource
-			for _, r := range snap.Resources {
-				if string(r.URN) == args[0] && !r.Delete {
-					found = r
-				}
-			}
-			if found == nil {
-				return fmt.Errorf("stack %s has no resource %s: list them with `infra state ls`", st.name, args[0])
+			found, err := snap.FindLive(resource.URN(args[0]))
+			if err != nil {
+				return fmt.Errorf("stack %s: %w", st.Name, err)
 			}
 			if !found.Protect {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s is not protected.\n", found.URN)
@@ -128,7 +101,7 @@ Quote the URN: nested URNs contain "$".`,
 			now := time.Now().UTC()
 			info := backend.UpdateInfo{Kind: "state-unprotect", Result: "succeeded", StartTime: now, EndTime: now,
 				Message: "unprotect " + args[0], Resources: snap.Live()}
-			if err := st.saveState(a.ctx, snap, info); err != nil {
+			if err := st.Save(a.ctx, snap, info); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Unprotected %s\n", found.URN)
@@ -160,38 +133,17 @@ update.`,
 			if (adopt == "") == !forget {
 				return errors.New("say what happened: --adopt ID (the object exists) or --forget (it does not)")
 			}
-			ws, err := a.openWorkspace()
+			st, err := a.begin("state resolve", access{lock: true})
 			if err != nil {
 				return err
 			}
-			st, err := ws.openStack(a.ctx, a.stack)
+			defer st.Close()
+			snap := st.State
+			op, err := st.PendingOn(resource.URN(args[0]))
 			if err != nil {
 				return err
 			}
-			release, _, err := st.lock(a.ctx, "infra state resolve")
-			if err != nil {
-				return err
-			}
-			defer release()
-			snap, err := st.loadState(a.ctx)
-			if err != nil {
-				return err
-			}
-			var op *state.PendingOp
-			var urns []string
-			for i, p := range st.pending {
-				urns = append(urns, string(p.URN))
-				if string(p.URN) == args[0] {
-					op = &st.pending[i]
-				}
-			}
-			if op == nil {
-				if len(urns) == 0 {
-					return fmt.Errorf("stack %s has no pending operations", st.name)
-				}
-				return fmt.Errorf("stack %s has no pending operation on %s; pending: %s", st.name, args[0], strings.Join(urns, ", "))
-			}
-			rec := state.JournalRecord{Op: op.Op, Kind: state.KindResolved, Step: op.Step, URN: op.URN}
+			var adopted *state.Resource
 			if adopt != "" {
 				if op.Step != state.StepCreate && op.Step != state.StepReplace {
 					return fmt.Errorf("the pending operation on %s is a %s: only a pending create can adopt an object", op.URN, op.Step)
@@ -201,18 +153,13 @@ update.`,
 					return err
 				}
 				opts.Old = snap
-				r, err := engine.Adopt(a.ctx, opts, *op, adopt)
+				adopted, err = engine.Adopt(a.ctx, opts, op, adopt)
 				st.host.Close()
 				if err != nil {
 					return err
 				}
-				rec.ID, rec.Resource = r.ID, r
 			}
-			// The resolution goes into the journal, next to the operation it settles; the next update folds both
-			// into the state. (Writing a new snapshot here would retire the journal with any other pending
-			// operation in it.)
-			journal := st.journal()
-			if err := journal.Write(context.Background(), rec, true); err != nil {
+			if err := st.Resolve(context.Background(), op, adopted); err != nil {
 				return err
 			}
 			what := "forgotten"

@@ -15,6 +15,7 @@ import (
 	"github.com/infrago/infra/engine"
 	"github.com/infrago/infra/engine/events"
 	"github.com/infrago/infra/engine/plan"
+	"github.com/infrago/infra/stacks"
 	"github.com/infrago/infra/stacks/backend"
 	"github.com/infrago/infra/stacks/state"
 )
@@ -172,11 +173,12 @@ func (a *app) learnSecrets(snap *state.Snapshot) {
 
 // cancelOnLost cancels everything in flight if the stack's lock is lost: another run owns the stack now, and
 // every further write would be refused anyway.
-func (a *app) cancelOnLost(lost <-chan struct{}) (stop func()) {
+func (a *app) cancelOnLost(st *stack) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		select {
-		case <-lost:
+		case <-st.Lost():
+			fmt.Fprintf(os.Stderr, "error: %v\n", st.LockErr())
 			a.cancel()
 		case <-done:
 		}
@@ -200,34 +202,20 @@ func (a *app) confirm(cmd *cobra.Command, question string) (bool, error) {
 }
 
 func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error {
-	ws, err := a.openWorkspace()
-	if err != nil {
-		return err
-	}
-	st, err := ws.openStack(a.ctx, a.stack)
-	if err != nil {
-		return err
-	}
-	out := cmd.OutOrStdout()
 	if !previewOnly && !f.yes && !f.skipPreview && !a.interactive() {
 		return fmt.Errorf("`infra up` changes infrastructure and needs confirmation, but there is no terminal to ask on: pass --yes (for example in CI)")
 	}
 	// A preview writes nothing, so it takes no lock: previews of one stack can run side by side (in CI, one per
 	// pull request) and during an update.
-	if !previewOnly {
-		release, lost, err := st.lock(a.ctx, "infra "+cmd.Name())
-		if err != nil {
-			return err
-		}
-		defer release()
-		defer a.cancelOnLost(lost)()
-	}
-	defer a.handleInterrupts()()
-
-	old, err := st.loadState(a.ctx)
+	st, err := a.begin(cmd.Name(), access{lock: !previewOnly})
 	if err != nil {
 		return err
 	}
+	defer st.Close()
+	defer a.cancelOnLost(st)()
+	out := cmd.OutOrStdout()
+	defer a.handleInterrupts()()
+	old := st.State
 	a.learnSecrets(old)
 	opts, err := st.engineOptions(a, f.parallel)
 	if err != nil {
@@ -242,7 +230,7 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 			return err
 		}
 		if !f.yes && !f.skipPreview {
-			ok, err := a.confirm(cmd, fmt.Sprintf("Apply the plan in %s to stack %s?", f.plan, st.name))
+			ok, err := a.confirm(cmd, fmt.Sprintf("Apply the plan in %s to stack %s?", f.plan, st.Name))
 			if err != nil {
 				return err
 			}
@@ -255,7 +243,7 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 	if previewOnly || interactiveUp {
 		// What the preview shows is recorded as a plan: an interactive up then applies exactly that, and
 		// --save-plan writes it out.
-		recorder := plan.NewRecorder(plan.New(ws.proj.Name, st.name, st.version, st.lastSeq))
+		recorder := plan.NewRecorder(plan.New(st.Workspace.Project.Name, st.Name, st.Version(), st.JournalSeq()))
 		opts.DryRun = true
 		opts.Events = events.Tee(a.printer(out, f), recorder)
 		res, err := engine.Update(a.ctx, opts)
@@ -320,7 +308,7 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 	opts.DryRun = false
 	opts.Events = a.printer(out, f)
 	opts.Stop = a.stop
-	journal := st.journal()
+	journal := st.Journal()
 	opts.Journal = journal
 	start := time.Now()
 	res, runErr := engine.Update(a.ctx, opts)
@@ -338,32 +326,21 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 }
 
 func (a *app) runDestroy(cmd *cobra.Command, f *runFlags) error {
-	ws, err := a.openWorkspace()
-	if err != nil {
-		return err
-	}
-	st, err := ws.openStack(a.ctx, a.stack)
-	if err != nil {
-		return err
-	}
-	out := cmd.OutOrStdout()
 	if !f.yes && !f.skipPreview && !a.interactive() {
 		return fmt.Errorf("`infra destroy` deletes infrastructure and needs confirmation, but there is no terminal to ask on: pass --yes")
 	}
-	release, lost, err := st.lock(a.ctx, "infra destroy")
+	st, err := a.begin("destroy", access{lock: true})
 	if err != nil {
 		return err
 	}
-	defer release()
-	defer a.cancelOnLost(lost)()
+	defer st.Close()
+	out := cmd.OutOrStdout()
+	defer a.cancelOnLost(st)()
 	defer a.handleInterrupts()()
-	old, err := st.loadState(a.ctx)
-	if err != nil {
-		return err
-	}
+	old := st.State
 	a.learnSecrets(old)
 	if old == nil || old.Live() == 0 && len(old.Resources) == 0 {
-		fmt.Fprintf(out, "Stack %s has no resources: nothing to destroy.\n", st.name)
+		fmt.Fprintf(out, "Stack %s has no resources: nothing to destroy.\n", st.Name)
 		return nil
 	}
 	opts, err := st.engineOptions(a, f.parallel)
@@ -392,7 +369,7 @@ func (a *app) runDestroy(cmd *cobra.Command, f *runFlags) error {
 	opts.DryRun = false
 	opts.Events = a.printer(out, f)
 	opts.Stop = a.stop
-	journal := st.journal()
+	journal := st.Journal()
 	opts.Journal = journal
 	start := time.Now()
 	res, runErr := engine.Destroy(a.ctx, opts)
@@ -406,45 +383,19 @@ func (a *app) runDestroy(cmd *cobra.Command, f *runFlags) error {
 	return nil
 }
 
-// finishRun makes the run's outcome the stack's new state: the journal is flushed, then the snapshot written
-// (which retires the journal). Even a failed run is saved: its snapshot holds everything that completed. When the
-// snapshot cannot be written the journal still holds the run, and the next command replays it.
+// finishRun makes the run's outcome the stack's new state (see stacks.Stack.Finish). Saving must not be cut short
+// by an interrupt: it is what makes the run's work tracked.
 func (a *app) finishRun(st *stack, journal *state.JournalWriter, res *engine.Result, info backend.UpdateInfo) error {
-	jerr := journal.Flush()
-	if res == nil || res.Snapshot == nil {
-		return jerr
+	o := stacks.Outcome{Info: info}
+	if res != nil {
+		o.Snapshot, o.Unsettled = res.Snapshot, res.Unsettled
 	}
-	if len(res.Snapshot.Resources) == 0 && len(res.Snapshot.Outputs) == 0 && st.version == 0 && journal.BytesWritten() == 0 {
-		// Nothing ever happened to this stack (a run that failed before its first step): keep it empty.
-		return jerr
-	}
-	// Saving must not be cut short by an interrupt: it is what makes the run's work tracked.
-	ctx := context.Background()
-	info.Bytes = journal.BytesWritten()
-	if err := st.saveState(ctx, res.Snapshot, info); err != nil {
-		return errors.Join(jerr, err)
-	}
-	if len(res.Unsettled) > 0 {
-		// Creates cut off mid-call may have made objects: their intents go on, open, in the new version's
-		// journal, and the next run looks the objects up, as after a crash.
-		next := st.journal()
-		for _, rec := range res.Unsettled {
-			if err := next.Write(ctx, rec, false); err != nil {
-				return errors.Join(jerr, fmt.Errorf("keep the cut-off creates open for the next run: %w", err))
-			}
-		}
-		if err := next.Flush(); err != nil {
-			return errors.Join(jerr, fmt.Errorf("keep the %d cut-off creates open for the next run: %w; objects they made may be untracked: "+
-				"check for them in the cloud and adopt them with `infra import`", len(res.Unsettled), err))
-		}
-		names := make([]string, len(res.Unsettled))
-		for i, rec := range res.Unsettled {
-			names[i] = string(rec.URN)
-		}
+	cutOff, err := st.Finish(context.Background(), journal, o)
+	if len(cutOff) > 0 {
 		fmt.Fprintf(os.Stderr, "The create of %s was cut off: the next `infra up` looks up whether it made an object before anything else.\n",
-			strings.Join(names, ", "))
+			strings.Join(cutOff, ", "))
 	}
-	return nil
+	return err
 }
 
 // engineFailure turns an engine error into an exit: failures of the deployment have been shown by the display
@@ -464,6 +415,11 @@ func updateInfo(kind, message string, start time.Time, runErr error, res *engine
 		Changes: map[string]int{}}
 	if runErr != nil {
 		info.Result = "failed"
+	}
+	if res == nil {
+		// The run failed before it had a result (it could not start, or settling an earlier run's pending
+		// operations needs the user).
+		return info
 	}
 	for op, n := range res.Changes {
 		if op != events.OpSame && n > 0 {

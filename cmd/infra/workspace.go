@@ -2,14 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/infrago/infra/engine"
@@ -17,18 +12,14 @@ import (
 	"github.com/infrago/infra/engine/plugin"
 	"github.com/infrago/infra/providers/builtin"
 	"github.com/infrago/infra/sdk/resource"
-	"github.com/infrago/infra/stacks/backend"
+	"github.com/infrago/infra/stacks"
 	"github.com/infrago/infra/stacks/project"
 	"github.com/infrago/infra/stacks/secrets"
-	"github.com/infrago/infra/stacks/state"
 )
 
 // workspace is the project found from the working directory, with its backend.
 type workspace struct {
-	proj  *project.Project
-	store backend.Store
-	// passphrases supplies passphrases for passphrase-protected stacks (environment, else the terminal).
-	passphrases *secrets.Passphrases
+	*stacks.Workspace
 }
 
 func (a *app) workDir() (string, error) {
@@ -43,120 +34,36 @@ func (a *app) openWorkspace() (*workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := project.Find(wd)
+	w, err := stacks.OpenWorkspace(a.ctx, wd, a.passphrases())
 	if err != nil {
 		return nil, err
 	}
-	proj, err := project.Load(dir)
-	if err != nil {
-		return nil, err
-	}
-	store, err := backend.Open(a.ctx, proj.Backend, proj.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", proj.Path(), err)
-	}
-	return &workspace{proj: proj, store: store, passphrases: a.passphrases()}, nil
+	w.Warn = func(msg string) { fmt.Fprintf(os.Stderr, "warning: %s\n", msg) }
+	return &workspace{w}, nil
 }
 
-// localDir is the project's own .infra directory: selected stack and caches live there whatever the backend.
-func (w *workspace) localDir() string { return filepath.Join(w.proj.Dir, ".infra") }
-
-type workspaceFile struct {
-	Stack string `json:"stack"`
-}
-
-func (w *workspace) selected() string {
-	b, err := os.ReadFile(filepath.Join(w.localDir(), "workspace.json"))
-	if err != nil {
-		return ""
+// stackName is the stack a command names: its --stack flag, else $INFRA_STACK ("" leaves the choice to
+// stacks.Workspace.Resolve: the selected stack, else the only one).
+func stackName(flag string) string {
+	if flag != "" {
+		return flag
 	}
-	var f workspaceFile
-	if json.Unmarshal(b, &f) != nil {
-		return ""
-	}
-	return f.Stack
-}
-
-func (w *workspace) selectStack(name string) error {
-	if err := os.MkdirAll(w.localDir(), 0o755); err != nil {
-		return err
-	}
-	b, _ := json.MarshalIndent(workspaceFile{Stack: name}, "", "  ")
-	return os.WriteFile(filepath.Join(w.localDir(), "workspace.json"), append(b, '\n'), 0o644)
-}
-
-// stackNames lists the backend's stacks.
-func (w *workspace) stackNames(ctx context.Context) ([]string, error) {
-	ss, err := w.store.ListStacks(ctx, w.proj.Name)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(ss))
-	for i, s := range ss {
-		names[i] = s.Name
-	}
-	sort.Strings(names)
-	return names, nil
+	return os.Getenv("INFRA_STACK")
 }
 
 // resolveStack picks the stack to work on: the flag, $INFRA_STACK, the selected stack, or the only one.
 func (w *workspace) resolveStack(ctx context.Context, flag string) (string, error) {
-	name := flag
-	if name == "" {
-		name = os.Getenv("INFRA_STACK")
-	}
-	if name == "" {
-		name = w.selected()
-	}
-	names, err := w.stackNames(ctx)
-	if err != nil {
-		return "", err
-	}
-	if name == "" {
-		switch len(names) {
-		case 0:
-			return "", errors.New("this project has no stacks yet: create one with `infra stack init dev`")
-		case 1:
-			return names[0], nil
-		}
-		return "", fmt.Errorf("no stack selected: run `infra stack select <name>` or pass --stack (stacks: %s)", strings.Join(names, ", "))
-	}
-	if err := project.ValidateStackName(name); err != nil {
-		return "", err
-	}
-	for _, n := range names {
-		if n == name {
-			return name, nil
-		}
-	}
-	if len(names) == 0 {
-		return "", fmt.Errorf("stack %q does not exist: create it with `infra stack init %s`", name, name)
-	}
-	return "", fmt.Errorf("stack %q does not exist (stacks: %s): create it with `infra stack init %s`", name, strings.Join(names, ", "), name)
+	return w.Resolve(ctx, stackName(flag))
 }
 
-// stack is one stack opened for work: its config and, once opened, its secrets.
+// stack is one stack opened for a command: the stacks.Session (locked and loaded when the command asked for it)
+// and the plugin host of the engine runs the command makes.
 type stack struct {
-	ws      *workspace
-	name    string
-	ref     backend.StackRef
-	cfg     *project.StackConfig
-	secrets *secrets.Manager
-	host    *plugin.Host
-
-	// held is the stack's lock while this command holds it; version is the version of the loaded state.
-	held    backend.Lock
-	version int64
-	// pending are the operations the journal of version left unfinished; lastSeq is its last record.
-	pending []state.PendingOp
-	lastSeq int64
+	*stacks.Session
+	host *plugin.Host
 }
 
-func (w *workspace) ref(stack string) backend.StackRef {
-	return backend.StackRef{Project: w.proj.Name, Stack: stack}
-}
-
-// openStack resolves the stack and opens its config and secrets.
+// openStack resolves the stack and opens its config and secrets, without locking it or reading its state.
 func (w *workspace) openStack(ctx context.Context, flag string) (*stack, error) {
 	name, err := w.resolveStack(ctx, flag)
 	if err != nil {
@@ -165,188 +72,86 @@ func (w *workspace) openStack(ctx context.Context, flag string) (*stack, error) 
 	return w.openNamedStack(ctx, name)
 }
 
-func (w *workspace) openNamedStack(ctx context.Context, name string) (*stack, error) {
-	path := w.proj.StackConfigPath(name)
-	cfg, err := project.LoadStackConfig(path)
+// openSelected opens the workspace and the stack the command works on (--stack, $INFRA_STACK, the selected one),
+// without locking the stack or reading its state: for commands that only touch its config file.
+func (a *app) openSelected() (*workspace, *stack, error) {
+	ws, err := a.openWorkspace()
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("stack %s exists, but its config file %s is missing: it holds the stack's secrets key; "+
-				"restore it from version control (or a teammate), then run the command again", name, path)
-		}
-		return nil, err
+		return nil, nil, err
 	}
-	m, err := cfg.OpenSecrets(ctx, secrets.WithPassphrases(w.passphrases))
+	st, err := ws.openStack(a.ctx, a.stack)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &stack{ws: w, name: name, ref: w.ref(name), cfg: cfg, secrets: m}, nil
+	return ws, st, nil
 }
 
-// lockLease is how long a lock stays valid without renewal; the holder renews it every third of that. A run
-// killed on another machine blocks the stack for at most this long.
+func (w *workspace) openNamedStack(ctx context.Context, name string) (*stack, error) {
+	st, err := w.Open(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return &stack{Session: &stacks.Session{Stack: st}}, nil
+}
+
+// lockLease is how long a lock stays valid without renewal ($INFRA_LOCK_LEASE, else stacks.DefaultLease); the
+// holder renews it every third of that.
 func lockLease() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("INFRA_LOCK_LEASE")); err == nil && d > 0 {
 		return d
 	}
-	return 30 * time.Second
+	return stacks.DefaultLease
 }
 
-// lock takes the stack's lock and keeps its lease alive until release is called. lost is closed if the lease
-// cannot be renewed (another run took the stack over): the command must stop writing.
-func (s *stack) lock(ctx context.Context, command string) (release func(), lost <-chan struct{}, err error) {
-	lease := lockLease()
-	l, err := s.ws.store.Lock(ctx, s.ref, backend.CurrentHolder(command), lease)
-	if err != nil {
-		return nil, nil, err
-	}
-	s.held = l
-	lostCh := make(chan struct{})
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				rctx, cancel := context.WithTimeout(context.Background(), lease/3)
-				err := l.Renew(rctx)
-				cancel()
-				if errors.Is(err, backend.ErrFenced) {
-					fmt.Fprintf(os.Stderr, "error: %v\n", err)
-					close(lostCh)
-					return
-				}
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		<-stopped
-		_ = l.Release(context.Background())
-		s.held = nil
-	}, lostCh, nil
+// access is how a command opens its stack with begin.
+type access struct {
+	// lock takes the stack's lock; settled refuses a stack with operations an interrupted run left pending.
+	lock, settled bool
 }
 
-func (s *stack) codec() state.Codec {
-	return state.Codec{Crypter: s.secrets, MACKey: s.secrets.DeriveKey("infra state mac v1")}
-}
-
-// loadState reads the stack's snapshot; nil when the stack has never been updated.
-func (s *stack) loadState(ctx context.Context) (*state.Snapshot, error) {
-	data, version, err := s.ws.store.ReadState(ctx, s.ref)
+// begin is the prologue of every command that works on a stack's state: open the workspace, resolve the stack
+// (--stack, $INFRA_STACK, the selected one), lock it when asked and load its state. Close the stack's Session
+// when done.
+func (a *app) begin(command string, acc access) (*stack, error) {
+	ws, err := a.openWorkspace()
 	if err != nil {
 		return nil, err
 	}
-	s.version = version
-	journal, err := s.ws.store.ReadJournal(ctx, s.ref, version)
+	sess, err := ws.Begin(a.ctx, stackName(a.stack), stacks.Access{Command: "infra " + command, Lock: acc.lock, Lease: lockLease(), Settled: acc.settled})
 	if err != nil {
-		return nil, fmt.Errorf("read the journal of stack %s: %w", s.name, err)
-	}
-	var base *state.Snapshot
-	if data == nil {
-		base = &state.Snapshot{Project: s.ws.proj.Name, Stack: s.name}
-	} else if base, err = s.decodeState(data); err != nil {
 		return nil, err
 	}
-	if len(journal) == 0 {
-		s.pending, s.lastSeq = nil, 0
-		if data == nil {
-			return nil, nil
-		}
-		return base, nil
-	}
-	// An earlier run stopped before it wrote its snapshot: what it did is in the journal.
-	records, err := s.codec().UnmarshalJournal(journal)
-	if err != nil {
-		return nil, fmt.Errorf("the journal of stack %s in %s cannot be read: %w; the last complete state is version %d: "+
-			"to continue from it, run `infra stack restore --version %d` (what the interrupted run did will then be untracked)",
-			s.name, s.ws.store.URL(), err, version, version)
-	}
-	snap, pending := state.Replay(base, records)
-	if err := snap.Verify(); err != nil {
-		return nil, fmt.Errorf("replaying the journal of stack %s gives an inconsistent state: %w", s.name, err)
-	}
-	s.pending, s.lastSeq = pending, state.LastSeq(records)
-	return snap, nil
+	st := &stack{Session: sess}
+	a.sessions.add(st)
+	return st, nil
 }
 
-// decodeState decodes and verifies a snapshot of this stack.
-func (s *stack) decodeState(data []byte) (*state.Snapshot, error) {
-	snap, err := s.codec().Unmarshal(data)
-	if err != nil {
-		how := "find the last good version with `infra stack history` and restore it with `infra stack restore --version N`"
-		if errors.Is(err, state.ErrIntegrity) {
-			return nil, fmt.Errorf("the state of stack %s in %s cannot be trusted: %w; %s", s.name, s.ws.store.URL(), err, how)
-		}
-		return nil, fmt.Errorf("read the state of stack %s in %s: %w; %s", s.name, s.ws.store.URL(), err, how)
-	}
-	if snap.Stack != s.name || snap.Project != s.ws.proj.Name {
-		return nil, fmt.Errorf("the state stored for stack %s belongs to %s/%s: it was copied from elsewhere: "+
-			"restore one of this stack's own versions with `infra stack restore --version N` (see `infra stack history`)", s.name, snap.Project, snap.Stack)
-	}
-	return snap, nil
-}
-
-// journal returns a writer that appends to the journal of the loaded version under the held lock.
-func (s *stack) journal() *state.JournalWriter {
-	ref, fence, base, store := s.ref, s.held.Token(), s.version, s.ws.store
-	return state.NewJournalWriter(s.codec(), s.lastSeq, func(ctx context.Context, batch []byte) error {
-		return store.AppendJournal(ctx, ref, fence, base, batch)
-	})
-}
-
-// saveState writes snap as the stack's next version. The stack must be locked and its state loaded.
-func (s *stack) saveState(ctx context.Context, snap *state.Snapshot, info backend.UpdateInfo) error {
-	if s.held == nil {
-		return fmt.Errorf("save the state of stack %s: the stack is not locked", s.name)
-	}
-	snap.Project, snap.Stack = s.ws.proj.Name, s.name
-	snap.Serial = s.version + 1
-	md, err := s.secrets.MarshalMetadata()
+// beginOpened locks (when asked) and loads a stack already opened, for commands that check something about the
+// stack before they take its lock.
+func (a *app) beginOpened(st *stack, command string, acc access) error {
+	sess, err := st.Stack.Begin(a.ctx, stacks.Access{Command: "infra " + command, Lock: acc.lock, Lease: lockLease(), Settled: acc.settled})
 	if err != nil {
 		return err
 	}
-	snap.Secrets = md
-	data, err := s.codec().Marshal(snap)
-	if err != nil {
-		return fmt.Errorf("encode the state of stack %s: %w", s.name, err)
-	}
-	info.Version = snap.Serial
-	info.Bytes += int64(len(data))
-	holder := backend.CurrentHolder("")
-	info.User, info.Host = holder.User, holder.Host
-	if err := s.ws.store.WriteState(ctx, s.ref, s.held.Token(), data, info); err != nil {
-		return fmt.Errorf("save the state of stack %s: %w", s.name, err)
-	}
-	// The new version starts with no journal of its own.
-	s.version, s.lastSeq, s.pending = snap.Serial, 0, nil
-	if keep := s.ws.proj.HistoryKeep; keep > 0 {
-		// Retention is housekeeping: the state is saved; a failure here only leaves old versions behind.
-		if err := s.ws.store.PruneHistory(ctx, s.ref, keep); err != nil {
-			fmt.Fprintf(os.Stderr, "warning: pruning the history of stack %s to %d versions: %v\n", s.name, keep, err)
-		}
-	}
+	st.Session = sess
+	a.sessions.add(st)
 	return nil
 }
 
 // configMap turns the stack config into property values for the program: secrets stay secrets.
 func (s *stack) configMap() (resource.PropertyMap, error) {
-	vals, err := s.cfg.Values()
+	vals, err := s.Config.Values()
 	if err != nil {
 		return nil, err
 	}
-	if err := applyDeclarations(s.ws.proj, filepath.Base(s.cfg.Path()), vals); err != nil {
+	if err := applyDeclarations(s.Workspace.Project, filepath.Base(s.Config.Path()), vals); err != nil {
 		return nil, err
 	}
 	out := make(resource.PropertyMap, len(vals))
 	for k, v := range vals {
 		pv, err := resource.FromGo(v.Value)
 		if err != nil {
-			return nil, fmt.Errorf("config value %s in %s: %w", k, s.cfg.Path(), err)
+			return nil, fmt.Errorf("config value %s in %s: %w", k, s.Config.Path(), err)
 		}
 		if v.Secret {
 			pv = resource.MakeSecret(pv)
@@ -358,10 +163,10 @@ func (s *stack) configMap() (resource.PropertyMap, error) {
 
 func (s *stack) pluginHost(a *app) *plugin.Host {
 	pins := map[string]plugin.Pin{}
-	for name, p := range s.ws.proj.Providers {
+	for name, p := range s.Workspace.Project.Providers {
 		path := p.Path
 		if path != "" && !filepath.IsAbs(path) {
-			path = filepath.Join(s.ws.proj.Dir, path)
+			path = filepath.Join(s.Workspace.Project.Dir, path)
 		}
 		pins[name] = plugin.Pin{Path: path, SHA256: p.SHA256}
 	}
@@ -369,7 +174,7 @@ func (s *stack) pluginHost(a *app) *plugin.Host {
 	if env := os.Getenv("INFRA_PLUGIN_PATH"); env != "" {
 		dirs = append(dirs, filepath.SplitList(env)...)
 	}
-	dirs = append(dirs, filepath.Join(s.ws.localDir(), "plugins"))
+	dirs = append(dirs, filepath.Join(s.Workspace.LocalDir(), "plugins"))
 	if data := os.Getenv("XDG_DATA_HOME"); data != "" {
 		dirs = append(dirs, filepath.Join(data, "infra", "plugins"))
 	} else if home, err := os.UserHomeDir(); err == nil {
@@ -403,18 +208,18 @@ func (s *stack) engineOptions(a *app, parallel int) (engine.Options, error) {
 	s.host = s.pluginHost(a)
 	a.redactor.AddMap(cfg)
 	return engine.Options{
-		Project:    s.ws.proj.Name,
-		Stack:      s.name,
-		ProgramDir: s.ws.proj.MainDir(),
+		Project:    s.Workspace.Project.Name,
+		Stack:      s.Name,
+		ProgramDir: s.Workspace.Project.MainDir(),
 		BuildCache: buildCacheDir(),
 		Parallel:   parallel,
 		Config:     cfg,
-		ConfigFile: filepath.Base(s.cfg.Path()),
+		ConfigFile: filepath.Base(s.Config.Path()),
 		Host:       s.host,
-		HashKey:    s.secrets.DeriveKey("infra inputs hash v1"),
-		Pending:    s.pending,
+		HashKey:    s.Secrets.DeriveKey("infra inputs hash v1"),
+		Pending:    s.Pending(),
 		StackOutputs: func(ctx context.Context, name string) (resource.PropertyMap, error) {
-			return s.readStackOutputs(ctx, name)
+			return s.Outputs(ctx, name)
 		},
 		DecryptFile: func(ctx context.Context, path, format string) (map[string]any, error) {
 			if format == "" {
@@ -423,7 +228,7 @@ func (s *stack) engineOptions(a *app, parallel int) (engine.Options, error) {
 			return secrets.DecryptFile(ctx, path, secrets.FileFormat(format))
 		},
 		Secret:           a.redactor.AddValue,
-		ProviderParallel: s.ws.providerParallel(),
+		ProviderParallel: providerParallel(s.Workspace.Project),
 	}, nil
 }
 
@@ -443,95 +248,8 @@ func buildCacheDir() string {
 // docs/performance.md).
 func defaultParallel() int { return 64 }
 
-// readStackOutputs reads the outputs of another stack of the same backend, for a stack reference: "stack" of this
-// project or "project/stack". Its secrets are opened with the stack's own key, from its config file when it is a
-// stack of this project, else from the key metadata its state carries (the reader must be one of its recipients).
-func (s *stack) readStackOutputs(ctx context.Context, name string) (resource.PropertyMap, error) {
-	ref := backend.StackRef{Project: s.ws.proj.Name, Stack: name}
-	if p, st, ok := strings.Cut(name, "/"); ok {
-		ref = backend.StackRef{Project: p, Stack: st}
-	}
-	if err := project.ValidateProjectName(ref.Project); err != nil {
-		return nil, fmt.Errorf("stack reference %q: %w", name, err)
-	}
-	if err := project.ValidateStackName(ref.Stack); err != nil {
-		return nil, fmt.Errorf("stack reference %q: %w", name, err)
-	}
-	if ref == s.ref {
-		return nil, fmt.Errorf("stack %s cannot reference its own outputs", name)
-	}
-	data, _, err := s.ws.store.ReadState(ctx, ref)
-	if errors.Is(err, backend.ErrNotFound) {
-		return nil, fmt.Errorf("stack %s does not exist in %s; a stack reference reads stacks of the same backend", ref, s.ws.store.URL())
-	}
-	if err != nil {
-		return nil, err
-	}
-	if data == nil {
-		return resource.PropertyMap{}, nil
-	}
-	var m *secrets.Manager
-	if ref.Project == s.ws.proj.Name {
-		if cfg, err := project.LoadStackConfig(s.ws.proj.StackConfigPath(ref.Stack)); err == nil {
-			m, err = cfg.OpenSecrets(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("stack reference %s: %w", ref, err)
-			}
-		}
-	}
-	if m == nil {
-		md, err := state.PeekSecrets(data)
-		if err != nil {
-			return nil, fmt.Errorf("stack reference %s: %w", ref, err)
-		}
-		if len(md) == 0 {
-			return nil, fmt.Errorf("stack reference %s: its state carries no key metadata (it was last written by an older infra): run an update of %s first", ref, ref)
-		}
-		if m, err = secrets.OpenMetadata(ctx, md); err != nil {
-			return nil, fmt.Errorf("stack reference %s: %w", ref, err)
-		}
-	}
-	snap, err := state.Codec{Crypter: m, MACKey: m.DeriveKey("infra state mac v1")}.Unmarshal(data)
-	if err != nil {
-		return nil, fmt.Errorf("stack reference %s: %w", ref, err)
-	}
-	if snap.Outputs == nil {
-		return resource.PropertyMap{}, nil
-	}
-	return snap.Outputs, nil
-}
-
-// rewrapState records the stack's new recipients in its state too: the state carries the wrapped data key for
-// stack references, and after a rekey the current state must list exactly the new recipients. The data key
-// itself does not change, so nothing else in the state does. A stack never updated has no state to rewrite.
-func (a *app) rewrapState(name string, cfg *project.StackConfig, m *secrets.Manager) error {
-	ws, err := a.openWorkspace()
-	if err != nil {
-		return err
-	}
-	st := &stack{ws: ws, name: name, ref: ws.ref(name), cfg: cfg, secrets: m}
-	release, _, err := st.lock(a.ctx, "infra stack rekey")
-	if err != nil {
-		return fmt.Errorf("the config file is rekeyed, but the state could not be locked to record the new recipients (%w); "+
-			"the next `infra up` records them", err)
-	}
-	defer release()
-	snap, err := st.loadState(a.ctx)
-	if err != nil || snap == nil {
-		return err
-	}
-	if len(st.pending) > 0 {
-		// A journal with unfinished operations must be settled by an update first; the next update writes the
-		// new recipients as well.
-		return nil
-	}
-	now := time.Now().UTC()
-	return st.saveState(a.ctx, snap, backend.UpdateInfo{Kind: "rekey", Result: "succeeded", StartTime: now, EndTime: now,
-		Resources: snap.Live(), Message: "recipients changed"})
-}
-
 func (s *stack) planCodec() plan.Codec {
-	return plan.Codec{Crypter: s.secrets, MACKey: s.secrets.DeriveKey("infra plan mac v1")}
+	return plan.Codec{Crypter: s.Secrets, MACKey: s.Secrets.DeriveKey("infra plan mac v1")}
 }
 
 // writePlan saves a plan file; secrets in it are encrypted with the stack's key.
@@ -556,21 +274,21 @@ func (s *stack) readPlan(path string) (*plan.Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if p.Project != s.ws.proj.Name || p.Stack != s.name {
-		return nil, fmt.Errorf("%s is a plan for stack %s/%s, not %s/%s", path, p.Project, p.Stack, s.ws.proj.Name, s.name)
+	if p.Project != s.Workspace.Project.Name || p.Stack != s.Name {
+		return nil, fmt.Errorf("%s is a plan for stack %s/%s, not %s/%s", path, p.Project, p.Stack, s.Workspace.Project.Name, s.Name)
 	}
-	if p.BaseVersion != s.version || p.BaseJournal != s.lastSeq {
+	if p.BaseVersion != s.Version() || p.BaseJournal != s.JournalSeq() {
 		return nil, fmt.Errorf("the state of stack %s moved on since %s was made (the plan is for version %d, the stack is at version %d%s): "+
-			"nothing was changed; make a new plan with `infra preview --save-plan %s`", s.name, path, p.BaseVersion, s.version,
-			map[bool]string{true: " with an unfinished update in its journal", false: ""}[s.lastSeq > 0], path)
+			"nothing was changed; make a new plan with `infra preview --save-plan %s`", s.Name, path, p.BaseVersion, s.Version(),
+			map[bool]string{true: " with an unfinished update in its journal", false: ""}[s.JournalSeq() > 0], path)
 	}
 	return p, nil
 }
 
 // providerParallel collects the per-provider concurrency bounds of Infra.yaml.
-func (w *workspace) providerParallel() map[string]int {
+func providerParallel(proj *project.Project) map[string]int {
 	out := map[string]int{}
-	for name, p := range w.proj.Providers {
+	for name, p := range proj.Providers {
 		if p.Parallel > 0 {
 			out[name] = p.Parallel
 		}
