@@ -36,9 +36,6 @@ func (h *heldSessions) closeAll() {
 	h.mu.Unlock()
 	for _, st := range open {
 		st.Close()
-		if st.host != nil {
-			st.host.Close()
-		}
 	}
 }
 

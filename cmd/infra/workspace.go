@@ -63,6 +63,15 @@ type stack struct {
 	host *plugin.Host
 }
 
+// Close stops the providers of the command's last engine run and releases the stack's lock: every early return
+// of a command that deferred it leaves no provider process and no lock behind.
+func (s *stack) Close() {
+	if s.host != nil {
+		s.host.Close()
+	}
+	s.Session.Close()
+}
+
 // openStack resolves the stack and opens its config and secrets, without locking it or reading its state.
 func (w *workspace) openStack(ctx context.Context, flag string) (*stack, error) {
 	name, err := w.resolveStack(ctx, flag)

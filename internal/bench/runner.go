@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/infrago/infra/internal/pty"
 )
 
 // runner runs the cases' commands and measures them.
@@ -296,7 +298,7 @@ func (p *project) runWith(ctx context.Context, o runOptions, args ...string) (me
 		tty    *os.File
 	)
 	if o.terminal {
-		master, t, err := openPTY(160, 50)
+		master, t, err := pty.Open(160, 50)
 		if err != nil {
 			return measurement{}, err
 		}

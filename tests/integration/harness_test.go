@@ -407,7 +407,10 @@ func (p *project) up() result {
 }
 
 // Thing and component URNs in stack dev of project "it".
-const thingType = "testkit:index:Thing"
+const (
+	thingType      = "testkit:index:Thing"
+	unfindableType = "testkit:index:Unfindable" // a Thing its provider cannot look up after a crash
+)
 
 func (p *project) urn(typ, name string) string {
 	return fmt.Sprintf("urn:infra:%s::%s::%s::%s", p.stack, p.name, typ, name)
@@ -480,11 +483,11 @@ func (s snapshot) resource(urn string) *stateResource {
 	return nil
 }
 
-// things returns every testkit Thing entry (live or pending deletion).
+// things returns every testkit Thing and Unfindable entry (live or pending deletion).
 func (s snapshot) things() []stateResource {
 	var out []stateResource
 	for _, r := range s.Resources {
-		if r.Type == thingType {
+		if r.Type == thingType || r.Type == unfindableType {
 			out = append(out, r)
 		}
 	}

@@ -31,10 +31,19 @@ type ThingArgs struct {
 
 // NewThing registers a Thing.
 func NewThing(ctx *infra.Context, name string, args *ThingArgs, opts ...infra.ResourceOption) (*Thing, error) {
+	return newThing(ctx, "testkit:index:Thing", name, args, opts...)
+}
+
+// NewUnfindable registers a testkit:index:Unfindable: a Thing whose provider cannot look it up after a crash.
+func NewUnfindable(ctx *infra.Context, name string, args *ThingArgs, opts ...infra.ResourceOption) (*Thing, error) {
+	return newThing(ctx, "testkit:index:Unfindable", name, args, opts...)
+}
+
+func newThing(ctx *infra.Context, typ, name string, args *ThingArgs, opts ...infra.ResourceOption) (*Thing, error) {
 	if args == nil {
 		args = &ThingArgs{}
 	}
-	reg, err := ctx.RegisterResource("testkit:index:Thing", name, infra.Props{
+	reg, err := ctx.RegisterResource(typ, name, infra.Props{
 		"value":      infra.Prop(args.Value),
 		"replaceKey": infra.Prop(args.ReplaceKey),
 		"fail":       infra.Prop(args.Fail),

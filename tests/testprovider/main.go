@@ -186,6 +186,30 @@ func (t *thing) Check(ctx context.Context, req provider.CheckRequest[ThingArgs])
 	return req.Inputs, nil, nil
 }
 
+// unfindable is testkit:index:Unfindable: a Thing whose provider cannot look objects up, as the command provider
+// cannot, so a create cut off by a crash needs the user to say what happened (`infra state resolve`).
+type unfindable struct{ t *thing }
+
+func (u unfindable) Create(ctx context.Context, req provider.CreateRequest[ThingArgs]) (provider.CreateResponse[ThingState], error) {
+	return u.t.Create(ctx, req)
+}
+
+func (u unfindable) Update(ctx context.Context, req provider.UpdateRequest[ThingArgs, ThingState]) (provider.UpdateResponse[ThingState], error) {
+	return u.t.Update(ctx, req)
+}
+
+func (u unfindable) Delete(ctx context.Context, req provider.DeleteRequest[ThingArgs, ThingState]) error {
+	return u.t.Delete(ctx, req)
+}
+
+func (u unfindable) Read(ctx context.Context, req provider.ReadRequest[ThingArgs, ThingState]) (provider.ReadResponse[ThingArgs, ThingState], error) {
+	return u.t.Read(ctx, req)
+}
+
+func (u unfindable) Check(ctx context.Context, req provider.CheckRequest[ThingArgs]) (ThingArgs, []provider.CheckFailure, error) {
+	return u.t.Check(ctx, req)
+}
+
 // writeAtomic makes an object appear whole or not at all, as a cloud API does: a provider killed in the middle of
 // a create must not leave half an object (one without its URN and token tags) behind.
 func writeAtomic(path string, data []byte) error {
@@ -239,6 +263,8 @@ func main() {
 		Description: "A provider for the engine's own tests.",
 		Resources: []provider.Resource{
 			provider.NewResource[ThingArgs, ThingState]("testkit:index:Thing", "A thing that exists only in a directory.", &thing{log: log, world: world}),
+			provider.NewResource[ThingArgs, ThingState]("testkit:index:Unfindable", "A thing whose provider cannot look it up after a crash.",
+				unfindable{&thing{log: log, world: world}}),
 		},
 		Functions: []provider.Function{
 			provider.NewFunction("testkit:index:echo", "Returns its argument.", func(ctx context.Context, a EchoArgs) (EchoResult, error) {

@@ -35,7 +35,7 @@ type Spec struct {
 // Res is one resource.
 type Res struct {
 	Name         string `json:"name"`
-	Kind         string `json:"kind"` // thing (default), component, password (random:index:Password) or raw
+	Kind         string `json:"kind"` // thing (default), unfindable (a Thing its provider cannot look up), component, password (random:index:Password) or raw
 	Type         string `json:"type"` // for kind raw: the type token to register
 	Value        string `json:"value"`
 	ValueFrom    string `json:"valueFrom"` // take Value from another resource's echo output
@@ -194,7 +194,11 @@ func main() {
 				}
 				args.Secret = s
 			}
-			t, err := testkit.NewThing(ctx, r.Name, args, opts...)
+			newThing := testkit.NewThing
+			if r.Kind == "unfindable" {
+				newThing = testkit.NewUnfindable
+			}
+			t, err := newThing(ctx, r.Name, args, opts...)
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,6 @@
-package main
+// Package pty opens pseudo-terminals, for running the CLI the way a person at a terminal does: its live display
+// and its questions appear only when it has one. The benchmark and the integration tests use it.
+package pty
 
 import (
 	"fmt"
@@ -8,9 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openPTY opens a pseudo-terminal of cols × rows: the live display runs only when its output is a terminal, so
-// the display case gives the CLI one, as a person's terminal would.
-func openPTY(cols, rows uint16) (master, tty *os.File, err error) {
+// Open opens a pseudo-terminal of cols × rows and returns its master side (what a terminal emulator reads and
+// writes) and its terminal (what the process is given as standard input and output).
+func Open(cols, rows uint16) (master, tty *os.File, err error) {
 	master, err = os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open a pseudo-terminal: %w", err)
