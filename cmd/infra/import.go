@@ -42,13 +42,10 @@ To import from the program instead, give the resource the Import option.`,
 			if !yes && !a.interactive() {
 				return fmt.Errorf("`infra import` changes the stack's state and needs confirmation: pass --yes")
 			}
-			old := st.State
-			a.learnSecrets(old)
 			opts, err := st.engineOptions(a, 1)
 			if err != nil {
 				return err
 			}
-			opts.Old = old
 			res, err := engine.Import(a.ctx, opts, typ, name, resource.URN(parent), id)
 			st.host.Close()
 			if err != nil {

@@ -46,11 +46,7 @@ Pass database passwords with PGPASSWORD or ~/.pgpass.`,
 						"remove it and pass the password through the environment (e.g. PGPASSWORD or ~/.pgpass)", u.Redacted())
 				}
 			}
-			ws, err := a.openWorkspace()
-			if err != nil {
-				return err
-			}
-			name, err := ws.resolveStack(a.ctx, a.stack)
+			ws, name, err := a.selectedName()
 			if err != nil {
 				return err
 			}

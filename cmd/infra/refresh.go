@@ -50,13 +50,10 @@ func (a *app) runRefresh(cmd *cobra.Command, f *runFlags) error {
 	}
 	defer a.cancelOnLost(st)()
 	defer a.handleInterrupts()()
-	old := st.State
-	a.learnSecrets(old)
 	opts, err := st.engineOptions(a, f.parallel)
 	if err != nil {
 		return err
 	}
-	opts.Old = old
 	opts.DryRun = !f.yes
 	opts.Events = a.printer(out, f)
 	start := time.Now()
@@ -81,7 +78,6 @@ func (a *app) runRefresh(cmd *cobra.Command, f *runFlags) error {
 		if err != nil {
 			return err
 		}
-		opts.Old = old
 		opts.Events = a.printer(out, f)
 		if res, err = engine.Refresh(a.ctx, opts); err != nil {
 			st.host.Close()

@@ -186,11 +186,7 @@ func (a *app) passphrases() *secrets.Passphrases {
 // openForRekey opens the selected stack's config and secrets. Only the config file is involved: the state, and
 // so the backend and its lock, are not.
 func (a *app) openForRekey() (string, *project.StackConfig, *secrets.Manager, *secrets.Passphrases, error) {
-	ws, err := a.openWorkspace()
-	if err != nil {
-		return "", nil, nil, nil, err
-	}
-	name, err := ws.resolveStack(a.ctx, a.stack)
+	ws, name, err := a.selectedName()
 	if err != nil {
 		return "", nil, nil, nil, err
 	}

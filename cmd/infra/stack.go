@@ -386,11 +386,7 @@ not. --json adds the user and host, and the bytes the update wrote to the backen
   infra stack history --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ws, err := a.openWorkspace()
-			if err != nil {
-				return err
-			}
-			name, err := ws.resolveStack(a.ctx, a.stack)
+			ws, name, err := a.selectedName()
 			if err != nil {
 				return err
 			}
@@ -436,11 +432,7 @@ died on the same host is taken over automatically.`,
 		Example: "  infra stack unlock --stack prod",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ws, err := a.openWorkspace()
-			if err != nil {
-				return err
-			}
-			name, err := ws.resolveStack(a.ctx, a.stack)
+			ws, name, err := a.selectedName()
 			if err != nil {
 				return err
 			}

@@ -138,7 +138,6 @@ update.`,
 				return err
 			}
 			defer st.Close()
-			snap := st.State
 			op, err := st.PendingOn(resource.URN(args[0]))
 			if err != nil {
 				return err
@@ -152,7 +151,6 @@ update.`,
 				if err != nil {
 					return err
 				}
-				opts.Old = snap
 				adopted, err = engine.Adopt(a.ctx, opts, op, adopt)
 				st.host.Close()
 				if err != nil {

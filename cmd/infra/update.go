@@ -215,13 +215,10 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 	defer a.cancelOnLost(st)()
 	out := cmd.OutOrStdout()
 	defer a.handleInterrupts()()
-	old := st.State
-	a.learnSecrets(old)
 	opts, err := st.engineOptions(a, f.parallel)
 	if err != nil {
 		return err
 	}
-	opts.Old = old
 	opts.Refresh = f.refresh
 	f.apply(&opts)
 	var enforced *plan.Plan
@@ -281,7 +278,6 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 		if err != nil {
 			return err
 		}
-		opts.Old = old
 		opts.Refresh = f.refresh
 		f.apply(&opts)
 	}
@@ -302,7 +298,7 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 		if opts, err = st.engineOptions(a, f.parallel); err != nil {
 			return err
 		}
-		opts.Old, opts.Refresh, opts.Plan = old, f.refresh, enforced
+		opts.Refresh, opts.Plan = f.refresh, enforced
 		f.apply(&opts)
 	}
 	opts.DryRun = false
@@ -338,7 +334,6 @@ func (a *app) runDestroy(cmd *cobra.Command, f *runFlags) error {
 	defer a.cancelOnLost(st)()
 	defer a.handleInterrupts()()
 	old := st.State
-	a.learnSecrets(old)
 	if old == nil || old.Live() == 0 && len(old.Resources) == 0 {
 		fmt.Fprintf(out, "Stack %s has no resources: nothing to destroy.\n", st.Name)
 		return nil
@@ -347,7 +342,6 @@ func (a *app) runDestroy(cmd *cobra.Command, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	opts.Old = old
 	f.apply(&opts)
 	if !f.yes && !f.skipPreview {
 		opts.DryRun = true

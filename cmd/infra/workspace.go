@@ -84,15 +84,29 @@ func (w *workspace) openStack(ctx context.Context, flag string) (*stack, error) 
 // openSelected opens the workspace and the stack the command works on (--stack, $INFRA_STACK, the selected one),
 // without locking the stack or reading its state: for commands that only touch its config file.
 func (a *app) openSelected() (*workspace, *stack, error) {
-	ws, err := a.openWorkspace()
+	ws, name, err := a.selectedName()
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := ws.openStack(a.ctx, a.stack)
+	st, err := ws.openNamedStack(a.ctx, name)
 	if err != nil {
 		return nil, nil, err
 	}
 	return ws, st, nil
+}
+
+// selectedName opens the workspace and resolves the name of the stack the command works on, for commands that
+// need no more of the stack than its name (its history, its lock).
+func (a *app) selectedName() (*workspace, string, error) {
+	ws, err := a.openWorkspace()
+	if err != nil {
+		return nil, "", err
+	}
+	name, err := ws.resolveStack(a.ctx, a.stack)
+	if err != nil {
+		return nil, "", err
+	}
+	return ws, name, nil
 }
 
 func (w *workspace) openNamedStack(ctx context.Context, name string) (*stack, error) {
@@ -132,6 +146,7 @@ func (a *app) begin(command string, acc access) (*stack, error) {
 	}
 	st := &stack{Session: sess}
 	a.sessions.add(st)
+	a.learnSecrets(sess.State)
 	return st, nil
 }
 
@@ -144,6 +159,7 @@ func (a *app) beginOpened(st *stack, command string, acc access) error {
 	}
 	st.Session = sess
 	a.sessions.add(st)
+	a.learnSecrets(sess.State)
 	return nil
 }
 
@@ -205,7 +221,8 @@ func (s *stack) pluginHost(a *app) *plugin.Host {
 	return h
 }
 
-// engineOptions gathers what the engine needs for this stack. Each call starts a fresh plugin host.
+// engineOptions gathers what the engine needs for this stack, starting from its loaded state. Each call starts a
+// fresh plugin host.
 func (s *stack) engineOptions(a *app, parallel int) (engine.Options, error) {
 	cfg, err := s.configMap()
 	if err != nil {
@@ -223,6 +240,7 @@ func (s *stack) engineOptions(a *app, parallel int) (engine.Options, error) {
 		BuildCache: buildCacheDir(),
 		Parallel:   parallel,
 		Config:     cfg,
+		Old:        s.State,
 		ConfigFile: filepath.Base(s.Config.Path()),
 		Host:       s.host,
 		HashKey:    s.Secrets.DeriveKey("infra inputs hash v1"),
