@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/infrago/infra/engine/graph"
 )
 
 // A panic in the CLI is a bug in infra. The top of the CLI recovers it so that the user gets an answer instead of
@@ -51,24 +54,42 @@ func crashDir() string {
 	return filepath.Join(os.TempDir(), "infra-crash")
 }
 
-// reportCrash writes the panic and its stack to a crash log and tells the user, in one paragraph, what happened
-// and what to do. Secrets the command learnt are masked in both.
-func (a *app) reportCrash(w io.Writer, args []string, value any, stack []byte) {
+// writeCrashLog writes a panic and its stack to a new crash log, secrets masked, and returns its path, or a
+// phrase saying it could not be written.
+func (a *app) writeCrashLog(args []string, value any, stack []byte) string {
 	detail := fmt.Sprintf("infra %s\ncommand: infra %s\ntime: %s\npanic: %v\n\n%s", version, strings.Join(args, " "),
 		time.Now().UTC().Format(time.RFC3339), value, stack)
 	detail = a.redactor.Redact(detail)
-	where := "it could not be written"
 	dir := crashDir()
 	path := filepath.Join(dir, fmt.Sprintf("crash-%s-%d.log", time.Now().UTC().Format("20060102T150405"), os.Getpid()))
-	if err := os.MkdirAll(dir, 0o700); err == nil {
-		if err := os.WriteFile(path, []byte(detail), 0o600); err == nil {
-			where = path
-		}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "it could not be written (" + err.Error() + ")"
 	}
+	if err := os.WriteFile(path, []byte(detail), 0o600); err != nil {
+		return "it could not be written (" + err.Error() + ")"
+	}
+	return path
+}
+
+// reportCrash writes the panic to a crash log and tells the user, in one paragraph, what happened and what to do.
+func (a *app) reportCrash(w io.Writer, args []string, value any, stack []byte) {
+	where := a.writeCrashLog(args, value, stack)
 	fmt.Fprintf(w, "error: infra crashed (%s). This is a bug in infra, not in your program or configuration. "+
 		"The stack's lock was released and its state was left as the last completed step wrote it: run the command "+
 		"again, and `infra preview` shows where things stand. Please report the bug with the crash log, which holds the details: %s\n",
 		a.redactor.Redact(fmt.Sprint(value)), where)
+}
+
+// reportStepPanic writes the crash log of a panic the engine caught in one resource's step (the step failed and
+// the run ended with what it completed recorded), and says where it is.
+func (a *app) reportStepPanic(w io.Writer, err error) {
+	var pe *graph.PanicError
+	if !errors.As(err, &pe) {
+		return
+	}
+	where := a.writeCrashLog(os.Args[1:], pe.Value, pe.Stack)
+	fmt.Fprintf(w, "The failure of %s is a bug in infra. What the run completed is recorded. Please report the bug with "+
+		"the crash log, which holds the details: %s\n", pe.Node, where)
 }
 
 // debugStack is the stack of the panicking goroutine, as runtime/debug gives it.

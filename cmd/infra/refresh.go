@@ -60,7 +60,7 @@ func (a *app) runRefresh(cmd *cobra.Command, f *runFlags) error {
 	res, err := engine.Refresh(a.ctx, opts)
 	st.host.Close()
 	if err != nil {
-		return engineFailure(err)
+		return a.engineFailure(err)
 	}
 	if !res.HasChanges {
 		fmt.Fprintln(out, "\nNo drift: every object is as the state says.")
@@ -81,7 +81,7 @@ func (a *app) runRefresh(cmd *cobra.Command, f *runFlags) error {
 		opts.Events = a.printer(out, f)
 		if res, err = engine.Refresh(a.ctx, opts); err != nil {
 			st.host.Close()
-			return engineFailure(err)
+			return a.engineFailure(err)
 		}
 		st.host.Close()
 	}

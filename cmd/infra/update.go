@@ -246,7 +246,7 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 		res, err := engine.Update(a.ctx, opts)
 		st.host.Close()
 		if err != nil {
-			return engineFailure(err)
+			return a.engineFailure(err)
 		}
 		if previewOnly {
 			if f.savePlan != "" {
@@ -292,7 +292,7 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 		_, err := engine.Update(a.ctx, opts)
 		st.host.Close()
 		if err != nil {
-			return engineFailure(err)
+			return a.engineFailure(err)
 		}
 		fmt.Fprintln(out)
 		if opts, err = st.engineOptions(a, f.parallel); err != nil {
@@ -310,10 +310,10 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 	res, runErr := engine.Update(a.ctx, opts)
 	st.host.Close()
 	if err := a.finishRun(st, journal, res, updateInfo("update", f.message, start, runErr, res)); err != nil {
-		return errors.Join(engineFailure(runErr), err)
+		return errors.Join(a.engineFailure(runErr), err)
 	}
 	if runErr != nil {
-		return engineFailure(runErr)
+		return a.engineFailure(runErr)
 	}
 	if f.expectNoChanges && res.HasChanges {
 		return &exitError{code: 2, err: errors.New("--expect-no-changes was given, but the update made changes")}
@@ -348,7 +348,7 @@ func (a *app) runDestroy(cmd *cobra.Command, f *runFlags) error {
 		opts.Events = a.printer(out, f)
 		if _, err := engine.Destroy(a.ctx, opts); err != nil {
 			st.host.Close()
-			return engineFailure(err)
+			return a.engineFailure(err)
 		}
 		ok, err := a.confirm(cmd, "\nDo you want to delete these resources?")
 		if err != nil {
@@ -369,10 +369,10 @@ func (a *app) runDestroy(cmd *cobra.Command, f *runFlags) error {
 	res, runErr := engine.Destroy(a.ctx, opts)
 	st.host.Close()
 	if err := a.finishRun(st, journal, res, updateInfo("destroy", f.message, start, runErr, res)); err != nil {
-		return errors.Join(engineFailure(runErr), err)
+		return errors.Join(a.engineFailure(runErr), err)
 	}
 	if runErr != nil {
-		return engineFailure(runErr)
+		return a.engineFailure(runErr)
 	}
 	return nil
 }
@@ -394,10 +394,11 @@ func (a *app) finishRun(st *stack, journal *state.JournalWriter, res *engine.Res
 
 // engineFailure turns an engine error into an exit: failures of the deployment have been shown by the display
 // already; build errors and the like have not.
-func engineFailure(err error) error {
+func (a *app) engineFailure(err error) error {
 	if err == nil {
 		return nil
 	}
+	a.reportStepPanic(a.stderr, err)
 	if engine.Shown(err) {
 		return reported(err)
 	}

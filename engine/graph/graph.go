@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -199,7 +200,7 @@ func (g *Graph[K]) WalkWith(ctx context.Context, o WalkOptions, fn func(ctx cont
 			ready = ready[1:]
 			running++
 			go func(i int) {
-				err := fn(ctx, g.keys[i])
+				err := g.call(ctx, fn, g.keys[i])
 				mu.Lock()
 				running--
 				if err != nil {
@@ -230,4 +231,30 @@ func (g *Graph[K]) WalkWith(ctx context.Context, o WalkOptions, fn func(ctx cont
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// PanicError is a panic in the function a walk ran on one node: a bug, which fails that node like an error
+// instead of ending the process, so that what the walk completed is still recorded. Stack is the panicking
+// goroutine's stack, for a crash report.
+type PanicError struct {
+	// Node names the node the function was working on.
+	Node string
+	// Value is what was passed to panic.
+	Value any
+	// Stack is the stack of the goroutine that panicked.
+	Stack []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("internal error while working on %s: %v (this is a bug in infra)", e.Node, e.Value)
+}
+
+// call runs fn on key, turning a panic into a *PanicError.
+func (g *Graph[K]) call(ctx context.Context, fn func(context.Context, K) error, key K) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Node: fmt.Sprint(key), Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return fn(ctx, key)
 }

@@ -475,3 +475,34 @@ func TestWalkCancel(t *testing.T) {
 		}
 	})
 }
+
+// TestWalkTurnsAPanicIntoAnError: a panic in the function on one node fails that node with a *PanicError that
+// names it and keeps the stack; nodes that do not depend on it still run, and the walk returns.
+func TestWalkTurnsAPanicIntoAnError(t *testing.T) {
+	t.Parallel()
+	g := New(func(a, b string) bool { return a < b })
+	for _, k := range []string{"a", "b", "c"} {
+		g.Add(k)
+	}
+	g.Depend("c", "a") // c depends on a
+	var ran sync.Map
+	err := g.WalkWith(context.Background(), WalkOptions{Parallel: 2, ContinueOnError: true}, func(_ context.Context, k string) error {
+		ran.Store(k, true)
+		if k == "a" {
+			var m map[string]int
+			m[k]++
+		}
+		return nil
+	})
+	var pe *PanicError
+	if !errors.As(err, &pe) || pe.Node != "a" || !strings.Contains(string(pe.Stack), "graph_test.go") ||
+		!strings.Contains(pe.Error(), "bug in infra") {
+		t.Fatalf("err = %v, want a *PanicError for a with its stack", err)
+	}
+	if _, ok := ran.Load("b"); !ok {
+		t.Error("b, independent of a, did not run")
+	}
+	if _, ok := ran.Load("c"); ok {
+		t.Error("c ran although a, which it depends on, failed")
+	}
+}

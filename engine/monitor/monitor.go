@@ -77,7 +77,7 @@ func Start(work context.Context, target Target, info *pb.ProgramInfo, services S
 			if err := s.auth(ctx); err != nil {
 				return nil, err
 			}
-			return h(ctx, req)
+			return unaryRecovering(ctx, req, h)
 		}),
 		grpc.StreamInterceptor(func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 			if err := s.auth(ss.Context()); err != nil {
@@ -142,7 +142,7 @@ func (s *Server) Register(stream pb.ResourceMonitor_RegisterServer) error {
 		go func() {
 			defer s.flight.Done()
 			defer local.Done()
-			resp := s.register(req)
+			resp := s.registerSafely(req)
 			sendMu.Lock()
 			defer sendMu.Unlock()
 			if err := stream.Send(resp); err != nil && sendErr == nil {
@@ -150,6 +150,29 @@ func (s *Server) Register(stream pb.ResourceMonitor_RegisterServer) error {
 			}
 		}()
 	}
+}
+
+// registerSafely answers a registration; a panic in the engine while doing so (a bug) fails this registration
+// with an error the program reports, and the run fails, instead of ending the process.
+func (s *Server) registerSafely(req *pb.RegisterRequest) (resp *pb.RegisterResponse) {
+	defer func() {
+		if v := recover(); v != nil {
+			msg := fmt.Sprintf("internal error while registering %s %q: %v (this is a bug in infra)", req.GetType(), req.GetName(), v)
+			s.target.Diagnose(events.SevError, "", msg)
+			resp = &pb.RegisterResponse{Id: req.GetId(), Error: msg}
+		}
+	}()
+	return s.register(req)
+}
+
+// unaryRecovering runs a unary handler, answering a panic in it (a bug) with codes.Internal.
+func unaryRecovering(ctx context.Context, req any, h grpc.UnaryHandler) (resp any, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			resp, err = nil, status.Errorf(codes.Internal, "internal error in infra: %v (this is a bug in infra)", v)
+		}
+	}()
+	return h(ctx, req)
 }
 
 func (s *Server) register(req *pb.RegisterRequest) *pb.RegisterResponse {
