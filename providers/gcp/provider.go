@@ -28,22 +28,17 @@ const Version = "0.1.0"
 
 // Type tokens of the provider's resources and functions.
 const (
-	NetworkToken              = "gcp:compute:Network"
-	SubnetworkToken           = "gcp:compute:Subnetwork"
-	FirewallToken             = "gcp:compute:Firewall"
-	AddressToken              = "gcp:compute:Address"
-	InstanceToken             = "gcp:compute:Instance"
-	HealthCheckToken          = "gcp:compute:HealthCheck"
-	TargetPoolToken           = "gcp:compute:TargetPool"
-	TargetPoolMemberToken     = "gcp:compute:TargetPoolMember"
-	ForwardingRuleToken       = "gcp:compute:ForwardingRule"
-	InstanceGroupToken        = "gcp:compute:InstanceGroup"
-	BackendServiceToken       = "gcp:compute:BackendService"
-	URLMapToken               = "gcp:compute:UrlMap"
-	TargetHTTPProxyToken      = "gcp:compute:TargetHttpProxy"
-	GlobalForwardingRuleToken = "gcp:compute:GlobalForwardingRule"
-	ManagedZoneToken          = "gcp:dns:ManagedZone"
-	RecordSetToken            = "gcp:dns:RecordSet"
+	NetworkToken          = "gcp:compute:Network"
+	SubnetworkToken       = "gcp:compute:Subnetwork"
+	FirewallToken         = "gcp:compute:Firewall"
+	AddressToken          = "gcp:compute:Address"
+	InstanceToken         = "gcp:compute:Instance"
+	HealthCheckToken      = "gcp:compute:HealthCheck"
+	TargetPoolToken       = "gcp:compute:TargetPool"
+	TargetPoolMemberToken = "gcp:compute:TargetPoolMember"
+	ForwardingRuleToken   = "gcp:compute:ForwardingRule"
+	ManagedZoneToken      = "gcp:dns:ManagedZone"
+	RecordSetToken        = "gcp:dns:RecordSet"
 
 	GetImageToken = "gcp:compute:getImage"
 	GetZonesToken = "gcp:compute:getZones"
@@ -91,6 +86,16 @@ func New(opts Options) provider.Provider {
 			provider.NewResource[FirewallArgs, FirewallState](FirewallToken, firewallDoc, &firewallResource{p}),
 			provider.NewResource[AddressArgs, AddressState](AddressToken, addressDoc, &addressResource{p}),
 			provider.NewResource[InstanceArgs, InstanceState](InstanceToken, instanceDoc, &instanceResource{p}),
+			provider.NewResource[HealthCheckArgs, HealthCheckState](HealthCheckToken, healthCheckDoc, &healthCheckResource{p}),
+			provider.NewResource[TargetPoolArgs, TargetPoolState](TargetPoolToken, targetPoolDoc, &targetPoolResource{p}),
+			provider.NewResource[TargetPoolMemberArgs, TargetPoolMemberState](TargetPoolMemberToken, targetPoolMemberDoc, &targetPoolMemberResource{p}),
+			provider.NewResource[ForwardingRuleArgs, ForwardingRuleState](ForwardingRuleToken, forwardingRuleDoc, &forwardingRuleResource{p}),
+			provider.NewResource[ManagedZoneArgs, ManagedZoneState](ManagedZoneToken, managedZoneDoc, &managedZoneResource{p}),
+			provider.NewResource[RecordSetArgs, RecordSetState](RecordSetToken, recordSetDoc, &recordSetResource{p}),
+		},
+		Functions: []provider.Function{
+			provider.NewFunction(GetImageToken, getImageDoc, p.getImage),
+			provider.NewFunction(GetZonesToken, getZonesDoc, p.getZones),
 		},
 	}
 }

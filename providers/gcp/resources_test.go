@@ -2,11 +2,13 @@ package gcp
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"cloud.google.com/go/compute/apiv1/computepb"
 	"github.com/googleapis/gax-go/v2"
+	"google.golang.org/api/dns/v1"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/infrago/infra/providers/gcp/sim"
@@ -204,6 +206,146 @@ func resourceCases() []resourceCase {
 			driftProp:  "tags",
 			replace:    func(in map[string]any) { in["bootDisk"] = map[string]any{"image": debianFamily, "sizeGb": 20} },
 			importKeys: []string{"name", "zone", "machineType", "bootDisk", "network", "subnetwork", "externalIp", "userData", "labels", "tags", "metadata"},
+		},
+		{
+			typ:    HealthCheckToken,
+			inputs: func(e *env) map[string]any { return map[string]any{"requestPath": "/healthz"} },
+			update: func(in map[string]any) { in["checkIntervalSec"] = 10 },
+			checkUpdate: func(e *env, id string) {
+				o := e.oid(id, "global", "healthChecks")
+				h, err := e.checks.Get(e.ctx(), &computepb.GetHealthCheckRequest{Project: o.project, HealthCheck: o.name})
+				if err != nil || h.GetCheckIntervalSec() != 10 {
+					e.t.Errorf("after the update: %v, %v", h, err)
+				}
+			},
+			drift: func(e *env, id string) {
+				o := e.oid(id, "global", "healthChecks")
+				op, err := e.checks.Patch(e.ctx(), &computepb.PatchHealthCheckRequest{Project: o.project, HealthCheck: o.name,
+					HealthCheckResource: &computepb.HealthCheck{HttpHealthCheck: &computepb.HTTPHealthCheck{Port: proto.Int32(80), RequestPath: proto.String("/hacked")}}})
+				e.waitOp(op, err)
+			},
+			driftProp:  "requestPath",
+			replace:    func(in map[string]any) { in["name"] = "hc-replaced" },
+			importKeys: []string{"name", "type", "port", "requestPath"},
+		},
+		{
+			typ: TargetPoolToken,
+			inputs: func(e *env) map[string]any {
+				hc := e.make(HealthCheckToken, "hc", map[string]any{})
+				return map[string]any{"healthChecks": []any{hc.id}}
+			},
+			drift: func(e *env, id string) {
+				o := e.oid(id, "regions", "targetPools")
+				op, err := e.pools.Delete(e.ctx(), &computepb.DeleteTargetPoolRequest{Project: o.project, Region: o.location, TargetPool: o.name})
+				e.waitOp(op, err)
+			},
+			replace:    func(in map[string]any) { in["sessionAffinity"] = "CLIENT_IP" },
+			importKeys: []string{"name", "region", "healthChecks", "sessionAffinity"},
+		},
+		{
+			typ: TargetPoolMemberToken,
+			inputs: func(e *env) map[string]any {
+				tp := e.make(TargetPoolToken, "tp", map[string]any{})
+				i := e.make(InstanceToken, "i", map[string]any{"bootDisk": map[string]any{"image": debianFamily}})
+				i2 := e.make(InstanceToken, "i2", map[string]any{"bootDisk": map[string]any{"image": debianFamily}})
+				return map[string]any{"targetPool": tp.id, "instance": i.id, "_other": i2.id}
+			},
+			drift: func(e *env, id string) {
+				o, inst, _ := parseMemberID(id)
+				op, err := e.pools.RemoveInstance(e.ctx(), &computepb.RemoveInstanceTargetPoolRequest{Project: o.project, Region: o.location, TargetPool: o.name,
+					TargetPoolsRemoveInstanceRequestResource: &computepb.TargetPoolsRemoveInstanceRequest{Instances: []*computepb.InstanceReference{{Instance: proto.String(inst)}}}})
+				e.waitOp(op, err)
+			},
+			replace:     func(in map[string]any) { in["instance"] = in["_other"] },
+			importKeys:  []string{"targetPool", "instance"},
+			lookupEmpty: true,
+		},
+		{
+			typ: ForwardingRuleToken,
+			inputs: func(e *env) map[string]any {
+				tp := e.make(TargetPoolToken, "tp", map[string]any{})
+				tp2 := e.make(TargetPoolToken, "tp2", map[string]any{})
+				a := e.make(AddressToken, "ip", map[string]any{})
+				return map[string]any{"target": tp.id, "portRange": "80", "ipAddress": pstr(a.out, "ipAddress"), "labels": map[string]any{"app": "web"}, "_other": tp2.id}
+			},
+			update: func(in map[string]any) { in["labels"] = map[string]any{"app": "web2"} },
+			checkUpdate: func(e *env, id string) {
+				o := e.oid(id, "regions", "forwardingRules")
+				f, err := e.rules.Get(e.ctx(), &computepb.GetForwardingRuleRequest{Project: o.project, Region: o.location, ForwardingRule: o.name})
+				if err != nil || !strings.Contains(f.GetTarget(), "/targetPools/tp-") || f.GetLabels()["app"] != "web2" {
+					e.t.Errorf("after the update: %v, %v", f, err)
+				}
+			},
+			drift: func(e *env, id string) {
+				o := e.oid(id, "regions", "forwardingRules")
+				f, err := e.rules.Get(e.ctx(), &computepb.GetForwardingRuleRequest{Project: o.project, Region: o.location, ForwardingRule: o.name})
+				if err != nil {
+					e.t.Fatal(err)
+				}
+				l := f.GetLabels()
+				l["app"] = "hacked"
+				op, err := e.rules.SetLabels(e.ctx(), &computepb.SetLabelsForwardingRuleRequest{Project: o.project, Region: o.location, Resource: o.name,
+					RegionSetLabelsRequestResource: &computepb.RegionSetLabelsRequest{Labels: l, LabelFingerprint: f.LabelFingerprint}})
+				e.waitOp(op, err)
+			},
+			driftProp:  "labels",
+			replace:    func(in map[string]any) { in["portRange"] = "8080"; delete(in, "ipAddress") },
+			importKeys: []string{"name", "target", "portRange", "ipProtocol", "ipAddress", "labels"},
+		},
+		{
+			typ: ManagedZoneToken,
+			inputs: func(e *env) map[string]any {
+				return map[string]any{"dnsName": "infra-test.example.com", "labels": map[string]any{"env": "test"}}
+			},
+			update: func(in map[string]any) { in["description"] = "the test zone" },
+			checkUpdate: func(e *env, id string) {
+				p, n, _ := parseZoneID(id)
+				z, err := e.dns.ManagedZones.Get(p, n).Do()
+				if err != nil || z.Description != "the test zone" {
+					e.t.Errorf("after the update: %v, %v", z, err)
+				}
+			},
+			drift: func(e *env, id string) {
+				p, n, _ := parseZoneID(id)
+				if _, err := e.dns.ManagedZones.Patch(p, n, &dns.ManagedZone{Description: "hacked"}).Do(); err != nil {
+					e.t.Fatal(err)
+				}
+			},
+			driftProp:  "description",
+			replace:    func(in map[string]any) { in["dnsName"] = "infra-test-2.example.com" },
+			importKeys: []string{"name", "dnsName", "description", "visibility", "labels"},
+		},
+		{
+			typ: RecordSetToken,
+			inputs: func(e *env) map[string]any {
+				z := e.make(ManagedZoneToken, "zone", map[string]any{"dnsName": "records.example.com", "forceDestroy": true})
+				return map[string]any{"managedZone": z.id, "name": "www.records.example.com", "type": "A", "ttl": 300, "rrdatas": []any{"10.0.0.1"}}
+			},
+			update: func(in map[string]any) { in["ttl"], in["rrdatas"] = 60, []any{"10.0.0.1", "10.0.0.2"} },
+			checkUpdate: func(e *env, id string) {
+				zone, name, typ, _ := parseRecordID(id)
+				p, z, _ := parseZoneID(zone)
+				rr, err := e.dns.ResourceRecordSets.Get(p, z, name, typ).Do()
+				if err != nil || rr.Ttl != 60 || len(rr.Rrdatas) != 2 {
+					e.t.Errorf("after the update: %v, %v", rr, err)
+				}
+			},
+			drift: func(e *env, id string) {
+				zone, name, typ, _ := parseRecordID(id)
+				p, z, _ := parseZoneID(zone)
+				rr, err := e.dns.ResourceRecordSets.Get(p, z, name, typ).Do()
+				if err != nil {
+					e.t.Fatal(err)
+				}
+				if _, err := e.dns.Changes.Create(p, z, &dns.Change{Deletions: []*dns.ResourceRecordSet{rr},
+					Additions: []*dns.ResourceRecordSet{{Name: name, Type: typ, Ttl: 60, Rrdatas: []string{"192.0.2.66"}}}}).Do(); err != nil {
+					e.t.Fatal(err)
+				}
+			},
+			driftProp:   "rrdatas",
+			replace:     func(in map[string]any) { in["name"] = "api.records.example.com" },
+			importKeys:  []string{"managedZone", "name", "type", "ttl", "rrdatas"},
+			lookupEmpty: true,
 		},
 	}
 }

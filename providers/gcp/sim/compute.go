@@ -224,6 +224,12 @@ func (s *Server) remove(req *request, sc scope, c *collection, name string, now 
 // forget removes an object and what goes with it: an instance's auto-delete disks and its memberships.
 func (s *Server) forget(o *object) {
 	delete(s.st.objects, o.path)
+	for _, a := range s.st.objects {
+		if a.coll.segment == "addresses" && refersTo(a.data["users"], linkBase+o.path) {
+			delete(a.data, "users")
+			a.data["status"] = "RESERVED"
+		}
+	}
 	if o.coll.segment != "instances" {
 		return
 	}
@@ -255,7 +261,7 @@ func (s *Server) userOf(o *object) string {
 		}
 		for k, v := range other.data {
 			if k == "selfLink" || (k == "instances" && other.coll.segment == "targetPools") ||
-				(k == "users" && other.coll.segment == "disks") {
+				k == "users" {
 				continue
 			}
 			if refersTo(v, link) {
