@@ -23,9 +23,9 @@ func (a *app) simCommand() *cobra.Command {
 		Long: `Run a stateful simulator of a cloud's own API on a loopback port, so that programs can
 be previewed, deployed and destroyed with no cloud account. The providers talk to it
 with their real SDKs; only the endpoint changes.`,
-		Example: "  infra sim aws",
+		Example: "  infra sim aws\n  infra sim gcp",
 	}
-	cmd.AddCommand(a.simAWSCommand())
+	cmd.AddCommand(a.simAWSCommand(), a.simGCPCommand())
 	return cmd
 }
 
