@@ -17,7 +17,7 @@ import (
 	"github.com/infrago/infra/engine/monitor"
 	"github.com/infrago/infra/engine/plugin"
 	"github.com/infrago/infra/engine/program"
-	"github.com/infrago/infra/sdk/infra"
+	"github.com/infrago/infra/sdk/protocol"
 	"github.com/infrago/infra/sdk/resource"
 	pb "github.com/infrago/infra/sdk/rpc/monitorpb"
 	"github.com/infrago/infra/sdk/rpc/propertypb"
@@ -92,20 +92,9 @@ type Result struct {
 	Unsettled []state.JournalRecord
 }
 
-// ErrReported wraps failures that have already been shown through events.
-var ErrReported = errors.New("update failed")
-
-// shownError marks an error whose message went out as an event, so callers do not print it again.
-type shownError struct{ err error }
-
-func (e *shownError) Error() string { return e.err.Error() }
-func (e *shownError) Unwrap() error { return e.err }
-
-// Shown reports whether err was already shown to the user through the event stream.
-func Shown(err error) bool {
-	var s *shownError
-	return errors.As(err, &s)
-}
+// errProgramReported is the failure of a program that reported its own error through the engine (its exit
+// status 32): the message went out with the program's diagnostics.
+var errProgramReported = errors.New("update failed: the program reported an error")
 
 // prestartProviders starts the providers the run will likely need while the program is built and started, so
 // that the first registration that needs one does not wait for its process to start and hand-shake (tens of
@@ -155,8 +144,8 @@ func (o *Options) recover(ctx context.Context) error {
 	}
 	recovered, err := deploy.Recover(ctx, old, o.Pending, o.deployOptions())
 	if err != nil {
-		if deploy.Shown(err) {
-			return &shownError{err} // Recover reported it
+		if events.Shown(err) {
+			return err // Recover reported it
 		}
 		return err
 	}
@@ -262,7 +251,7 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 	}
 	runErr := program.Run(ctx, bin, program.RunOptions{
 		Dir: o.ProgramDir,
-		Env: []string{infra.EnvMonitor + "=" + mon.Addr(), infra.EnvMonitorToken + "=" + mon.Token()},
+		Env: []string{protocol.EnvMonitor + "=" + mon.Addr(), protocol.EnvMonitorToken + "=" + mon.Token()},
 		Output: func(stream, line string) {
 			o.Events.Emit(events.Event{Kind: events.KindProgram, Time: time.Now(), Program: &events.ProgramOutput{Stream: stream, Line: line}})
 		},
@@ -283,7 +272,7 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 			failure = d.Err()
 		}
 		if failure == nil {
-			failure = fmt.Errorf("%w: the program reported an error", ErrReported)
+			failure = errProgramReported
 		}
 	} else if runErr != nil {
 		var ee *program.ExitError
@@ -291,7 +280,7 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 		case d.Err() != nil:
 			failure = d.Err()
 		case errors.As(runErr, &ee) && ee.Reported:
-			failure = fmt.Errorf("%w: the program reported an error", ErrReported)
+			failure = errProgramReported
 		case errors.As(runErr, &ee):
 			failure = fmt.Errorf("%s; its output is above", ee.Error())
 			d.Diagnose(events.SevError, "", failure.Error())
@@ -318,7 +307,7 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 	}
 	o.emitSummary(d, start, failure != nil, snap, refreshed)
 	if failure != nil {
-		return res, &shownError{failure}
+		return res, events.MarkShown(failure)
 	}
 	return res, nil
 }
@@ -330,8 +319,8 @@ func (o *Options) refresh(ctx context.Context) (*deploy.RefreshResult, error) {
 	}
 	rr, err := deploy.Refresh(ctx, o.Old, o.deployOptions())
 	if err != nil {
-		if deploy.Shown(err) {
-			return nil, &shownError{err}
+		if events.Shown(err) {
+			return nil, err
 		}
 		return nil, err
 	}
@@ -392,7 +381,7 @@ func Destroy(ctx context.Context, o Options) (*Result, error) {
 	}
 	o.emitSummary(d, start, failure != nil, snap, nil)
 	if failure != nil {
-		return res, &shownError{failure}
+		return res, events.MarkShown(failure)
 	}
 	return res, nil
 }

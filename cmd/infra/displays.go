@@ -10,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/infrago/infra/display"
+	"github.com/infrago/infra/engine/events"
 )
 
 // outputs are the display flags of the commands that run the engine, and the displays a command opened. One
@@ -102,7 +103,7 @@ func (a *app) endOutputs(err error) error {
 	var ee *exitError
 	switch {
 	case err == nil:
-	case errors.As(err, &ee) && (ee.reported || ee.err == nil):
+	case errors.As(err, &ee) && ee.shown(), events.Shown(err):
 		// Shown already, through the events.
 	default:
 		r.Error = a.redactor.Redact(err.Error())

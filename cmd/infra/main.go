@@ -16,17 +16,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/infrago/infra/display"
+	"github.com/infrago/infra/engine/events"
 	"github.com/infrago/infra/engine/plugin"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// exitError carries an exit status; reported means the message was already shown.
+// exitError carries an exit status. Its message is printed unless it is nil or was shown through the engine's
+// events already (events.Shown).
 type exitError struct {
-	code     int
-	err      error
-	reported bool
+	code int
+	err  error
 }
 
 func (e *exitError) Error() string {
@@ -38,8 +39,8 @@ func (e *exitError) Error() string {
 
 func (e *exitError) Unwrap() error { return e.err }
 
-// reported wraps an error whose message the display has already shown.
-func reported(err error) error { return &exitError{code: 1, err: err, reported: true} }
+// shown reports whether an exit's message needs no printing: there is none, or the displays showed it.
+func (e *exitError) shown() bool { return e.err == nil || events.Shown(e.err) }
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -74,12 +75,14 @@ func (a *app) execute(root *cobra.Command, args []string) (code int) {
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if !ee.reported && ee.err != nil {
+		if !ee.shown() {
 			fmt.Fprintf(os.Stderr, "error: %s\n", a.redactor.Redact(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintf(os.Stderr, "error: %s\n", a.redactor.Redact(err.Error()))
+	if !events.Shown(err) {
+		fmt.Fprintf(os.Stderr, "error: %s\n", a.redactor.Redact(err.Error()))
+	}
 	return 1
 }
 

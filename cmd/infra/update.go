@@ -257,7 +257,7 @@ func (a *app) runUpdate(cmd *cobra.Command, f *runFlags, previewOnly bool) error
 			}
 			if f.expectNoChanges && res.HasChanges {
 				fmt.Fprintln(out, "\nerror: --expect-no-changes was given, but the preview has changes")
-				return &exitError{code: 2, reported: true}
+				return &exitError{code: 2}
 			}
 			return nil
 		}
@@ -399,9 +399,6 @@ func (a *app) engineFailure(err error) error {
 		return nil
 	}
 	a.reportStepPanic(a.stderr, err)
-	if engine.Shown(err) {
-		return reported(err)
-	}
 	return &exitError{code: 1, err: err}
 }
 

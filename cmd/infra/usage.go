@@ -6,7 +6,7 @@ import (
 	"sync"
 
 	"github.com/infrago/infra/engine/plugin"
-	"github.com/infrago/infra/internal/procstat"
+	"github.com/infrago/infra/sdk/protocol"
 )
 
 // usage collects the peak memory of the processes a command ran, for the benchmarks: with INFRA_BENCH_REPORT
@@ -33,7 +33,7 @@ func (u *usage) host(h *plugin.Host) {
 // writeReport writes the report if INFRA_BENCH_REPORT asks for one. The program wrote its own peak beside it
 // (only a process knows its own peak once it has exited); the providers' were read when they were stopped.
 func (u *usage) writeReport() {
-	path := os.Getenv(procstat.EnvReport)
+	path := os.Getenv(protocol.EnvReport)
 	if path == "" {
 		return
 	}
@@ -47,8 +47,8 @@ func (u *usage) writeReport() {
 		providers = max(providers, h.PeakRSS())
 	}
 	b, _ := json.Marshal(map[string]int64{
-		"cliPeakRSS":      procstat.PeakRSS(0),
-		"programPeakRSS":  procstat.ReadProgramReport(path),
+		"cliPeakRSS":      protocol.PeakRSS(0),
+		"programPeakRSS":  protocol.ReadProgramReport(path),
 		"providerPeakRSS": providers,
 	})
 	_ = os.WriteFile(path, b, 0o644)

@@ -26,8 +26,7 @@ func (d *Deployment) registerCustom(ctx context.Context, urn resource.URN, reg *
 	if ref == "" {
 		var err error
 		if ref, err = d.providers.defaultRef(ctx, pkg); err != nil {
-			var shown *shownError
-			if errors.Is(err, ErrStopped) || errors.As(err, &shown) {
+			if errors.Is(err, ErrStopped) || events.Shown(err) {
 				return nil, err
 			}
 			return nil, d.userError(urn, fmt.Errorf("%s needs provider %s: %w", describe(reg.Type, reg.Name), pkg, err))

@@ -587,20 +587,13 @@ func (d *Deployment) Register(ctx context.Context, reg *Registration) (*Result, 
 
 // userError reports an error about the program's declarations and stops the deployment.
 func (d *Deployment) userError(urn resource.URN, err error) error {
-	var shown *shownError
-	if errors.As(err, &shown) {
+	if events.Shown(err) {
 		return err
 	}
 	d.fail(err)
 	d.Diagnose(events.SevError, urn, err.Error())
-	return &shownError{err}
+	return events.MarkShown(err)
 }
-
-// shownError is an error already reported through an event; it is not reported again.
-type shownError struct{ err error }
-
-func (e *shownError) Error() string { return e.err.Error() }
-func (e *shownError) Unwrap() error { return e.err }
 
 func (d *Deployment) aliasURNs(reg *Registration, urn resource.URN) []resource.URN {
 	var out []resource.URN
@@ -662,8 +655,3 @@ func (d *Deployment) registerComponent(urn resource.URN, reg *Registration, old 
 	return &Result{URN: urn, Outputs: r.Outputs}, nil
 }
 
-// Shown reports whether err was already reported through the deployment's events.
-func Shown(err error) bool {
-	var s *shownError
-	return errors.As(err, &s)
-}

@@ -161,7 +161,7 @@ func (d *Deployment) registerProvider(ctx context.Context, urn resource.URN, reg
 		d.stepFailed(urn, err)
 		d.emit(events.Event{Kind: events.KindStepFailed, Step: &events.Step{URN: urn, Type: reg.Type, Op: failOp,
 			Error: err.Error(), DryRun: d.opts.DryRun, Logical: true}})
-		return nil, &shownError{err}
+		return nil, events.MarkShown(err)
 	}
 	prov, err := d.opts.Host.Start(ctx, pkg)
 	if err != nil {

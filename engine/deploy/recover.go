@@ -78,7 +78,7 @@ func Recover(ctx context.Context, snap *state.Snapshot, pending []state.PendingO
 	if len(unresolved) > 0 {
 		err := &UnresolvedError{Lines: unresolved}
 		d.Diagnose(events.SevError, "", err.Error())
-		return nil, &shownError{err}
+		return nil, events.MarkShown(err)
 	}
 	if opts.Journal != nil && !opts.DryRun {
 		for _, rec := range records {

@@ -67,7 +67,7 @@ func Refresh(ctx context.Context, snap *state.Snapshot, opts Options) (*RefreshR
 	if len(errs) > 0 {
 		err := errors.Join(errs...)
 		d.Diagnose(events.SevError, "", err.Error())
-		return nil, &shownError{err}
+		return nil, events.MarkShown(err)
 	}
 	res := &RefreshResult{}
 	var rs []*state.Resource

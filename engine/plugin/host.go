@@ -26,7 +26,7 @@ import (
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
-	"github.com/infrago/infra/internal/procstat"
+	"github.com/infrago/infra/sdk/protocol"
 	"github.com/infrago/infra/sdk/provider"
 	pb "github.com/infrago/infra/sdk/rpc/providerpb"
 )
@@ -327,7 +327,7 @@ func (h *Host) Close() {
 	h.mu.Unlock()
 	for _, p := range instances {
 		if rc := p.client.ReattachConfig(); rc != nil {
-			if rss := procstat.PeakRSS(rc.Pid); rss > h.peakRSS.Load() {
+			if rss := protocol.PeakRSS(rc.Pid); rss > h.peakRSS.Load() {
 				h.peakRSS.Store(rss)
 			}
 		}

@@ -53,14 +53,14 @@ var rules = []rule{
 		name:      "sdk/infra and the generated SDK bindings",
 		roots:     []string{"./sdk/infra/..."},
 		bindings:  true,
-		forbidden: anyOf(under("engine"), under("stacks"), under("providers"), prefix("github.com/getsops/sops/v3")),
-		why:       "user programs import these: they must stay small and quick to compile (DESIGN §2)",
+		forbidden: anyOf(under("engine"), under("stacks"), under("providers"), under("internal"), prefix("github.com/getsops/sops/v3")),
+		why:       "user programs import these: they must stay small and quick to compile, and take what they share with the engine from sdk/ alone (DESIGN §2)",
 	},
 	{
 		name:      "engine",
 		roots:     []string{"./engine/..."},
-		forbidden: anyOf(under("providers"), under("cmd")),
-		why:       "the engine is cloud-agnostic and knows providers only through the plugin protocol (DESIGN §2)",
+		forbidden: anyOf(under("providers"), under("cmd"), under("sdk/infra")),
+		why:       "the engine is cloud-agnostic and knows providers only through the plugin protocol, and programs only through the monitor protocol (sdk/rpc, sdk/protocol), not the program SDK (DESIGN §2)",
 	},
 	{
 		name:      "providers",

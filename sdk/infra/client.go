@@ -12,13 +12,8 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/infrago/infra/sdk/protocol"
 	pb "github.com/infrago/infra/sdk/rpc/monitorpb"
-)
-
-// Environment variables through which the engine tells a program where its monitor is.
-const (
-	EnvMonitor      = "INFRA_MONITOR"
-	EnvMonitorToken = "INFRA_MONITOR_TOKEN"
 )
 
 // grpcMonitor is the Monitor backed by the engine's gRPC server.
@@ -34,7 +29,7 @@ type grpcMonitor struct {
 }
 
 func dialMonitorFromEnv() (*grpcMonitor, error) {
-	addr := os.Getenv(EnvMonitor)
+	addr := os.Getenv(protocol.EnvMonitor)
 	if addr == "" {
 		return nil, errors.New("this is an infra program and needs the engine: run it with `infra preview` or `infra up` " +
 			"from the directory that holds Infra.yaml")
@@ -45,7 +40,7 @@ func dialMonitorFromEnv() (*grpcMonitor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to the engine at %s: %w", addr, err)
 	}
-	return &grpcMonitor{conn: conn, client: pb.NewResourceMonitorClient(conn), token: os.Getenv(EnvMonitorToken),
+	return &grpcMonitor{conn: conn, client: pb.NewResourceMonitorClient(conn), token: os.Getenv(protocol.EnvMonitorToken),
 		waiters: map[uint64]func(*pb.RegisterResponse, error){}}, nil
 }
 

@@ -26,7 +26,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/infrago/infra/internal/procstat"
+	"github.com/infrago/infra/sdk/protocol"
 	"github.com/infrago/infra/sdk/resource"
 	pb "github.com/infrago/infra/sdk/rpc/monitorpb"
 )
@@ -87,7 +87,7 @@ func Run(program func(ctx *Context) error) {
 	stopProfile := startProfile()
 	err := RunErr(program)
 	stopProfile()
-	procstat.WriteProgramReport()
+	protocol.WriteProgramReport()
 	if err == nil {
 		os.Exit(0)
 	}

@@ -1,4 +1,4 @@
-package procstat
+package protocol
 
 import (
 	"path/filepath"

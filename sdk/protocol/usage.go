@@ -1,6 +1,4 @@
-// Package procstat reads what the operating system knows about a process's memory, for the benchmarks'
-// usage reports.
-package procstat
+package protocol
 
 import (
 	"bytes"
