@@ -654,4 +654,3 @@ func (d *Deployment) registerComponent(urn resource.URN, reg *Registration, old 
 	d.emit(events.Event{Kind: events.KindStepDone, Step: step})
 	return &Result{URN: urn, Outputs: r.Outputs}, nil
 }
-
