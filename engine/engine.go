@@ -24,37 +24,32 @@ import (
 	"github.com/infrago/infra/stacks/state"
 )
 
-// Options configure one run.
+// Options configure one run. The deployment's own settings (project, stack, dry run, parallelism, journal, plan,
+// targets, hash key, events, ...) are the embedded deploy.Options, passed on as they are; the fields here are what
+// the engine needs around the deployment: the program, the stack's state and config, and the provider host.
 type Options struct {
-	Project string
-	Stack   string
+	deploy.Options
+
 	// ProgramDir is the directory of the program's main package.
 	ProgramDir string
 	// BuildCache is where program builds are cached.
 	BuildCache string
 	// Old is the stack's state before the run (nil for a new stack).
 	Old *state.Snapshot
-	// DryRun previews instead of changing anything.
-	DryRun   bool
-	Parallel int
-	// Config is the stack's configuration keyed "<namespace>:<key>"; secret values are secrets.
+	// Config is the stack's configuration keyed "<namespace>:<key>"; secret values are secrets. The default
+	// provider of a package is configured from its "<package>:" keys.
 	Config resource.PropertyMap
 	// ConfigFile names the stack config file, for messages.
 	ConfigFile string
-	// Host starts providers.
-	Host *plugin.Host
-	// HashKey keys the fast path for unchanged resources.
-	HashKey []byte
-	// Events receives everything that happens.
-	Events events.Sink
+	// Host starts providers; PluginHost adapts the real one. It takes the place of deploy.Options.Host, which
+	// the engine fills from it.
+	Host Host
 	// Stop, when closed, stops the run from starting new work (the first Ctrl-C); cancelling ctx cancels work in
 	// flight (the second).
 	Stop <-chan struct{}
 	// Pending are operations an earlier run left unfinished (from replaying its journal); they are settled
 	// before anything else.
 	Pending []state.PendingOp
-	// Journal records the run's steps durably (nil for previews).
-	Journal deploy.Journal
 	// StackOutputs reads another stack's outputs for stack references ("stack" or "project/stack").
 	StackOutputs func(ctx context.Context, name string) (resource.PropertyMap, error)
 	// DecryptFile decrypts a sops file for the program; a relative path is relative to ProgramDir.
@@ -63,17 +58,21 @@ type Options struct {
 	Secret func(resource.PropertyValue)
 	// Refresh reads every object's live state before the update, so drift is shown and corrected.
 	Refresh bool
-	// Plan, when set, is the plan the update must follow exactly.
-	Plan deploy.PlanChecker
-	// Targets, Excludes and TargetDependents restrict what the update may change; see deploy.Options.
-	Targets          []string
-	Excludes         []string
-	TargetDependents bool
-	// ContinueOnError lets independent work go on after a step fails.
-	ContinueOnError bool
-	// ProviderParallel bounds each provider package's concurrent operations.
-	ProviderParallel map[string]int
 }
+
+// Host is what the engine needs of a provider host: starting a package's provider for the deployment, and
+// starting the providers a run will likely need early. *plugin.Host is the real one, through PluginHost; tests
+// pass their own.
+type Host interface {
+	deploy.ProviderHost
+	// Prestart starts pkg's provider in the background, if it is not running yet.
+	Prestart(pkg string)
+	// Has reports whether a provider for pkg can be found.
+	Has(pkg string) bool
+}
+
+// PluginHost adapts a plugin host to Host.
+func PluginHost(h *plugin.Host) Host { return hostAdapter{h} }
 
 // Result is what a run produced.
 type Result struct {
@@ -121,6 +120,9 @@ func (o Options) prestartProviders() {
 
 type hostAdapter struct{ h *plugin.Host }
 
+func (a hostAdapter) Prestart(pkg string) { a.h.Prestart(pkg) }
+func (a hostAdapter) Has(pkg string) bool { return a.h.Has(pkg) }
+
 func (a hostAdapter) Start(ctx context.Context, pkg string) (deploy.Provider, error) {
 	p, err := a.h.Start(ctx, pkg)
 	if err != nil {
@@ -154,22 +156,22 @@ func (o *Options) recover(ctx context.Context) error {
 }
 
 func (o Options) deployOptions() deploy.Options {
-	return deploy.Options{
-		Project: o.Project, Stack: o.Stack, DryRun: o.DryRun, Parallel: o.Parallel, Journal: o.Journal, Plan: o.Plan,
-		Targets: o.Targets, Excludes: o.Excludes, TargetDependents: o.TargetDependents, ContinueOnError: o.ContinueOnError,
-		ProviderParallel: o.ProviderParallel,
-		Host:             hostAdapter{o.Host}, HashKey: o.HashKey, Events: o.Events,
-		ProviderConfig: func(pkg string) resource.PropertyMap {
-			out := resource.PropertyMap{}
-			prefix := pkg + ":"
-			for k, v := range o.Config {
-				if strings.HasPrefix(k, prefix) {
-					out[strings.TrimPrefix(k, prefix)] = v
-				}
-			}
-			return out
-		},
+	d := o.Options
+	if o.Host != nil {
+		d.Host = o.Host
 	}
+	config := o.Config
+	d.ProviderConfig = func(pkg string) resource.PropertyMap {
+		out := resource.PropertyMap{}
+		prefix := pkg + ":"
+		for k, v := range config {
+			if strings.HasPrefix(k, prefix) {
+				out[strings.TrimPrefix(k, prefix)] = v
+			}
+		}
+		return out
+	}
+	return d
 }
 
 func (o Options) emitPrelude(action string) {

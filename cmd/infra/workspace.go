@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/infrago/infra/engine"
+	"github.com/infrago/infra/engine/deploy"
 	"github.com/infrago/infra/engine/plan"
 	"github.com/infrago/infra/engine/plugin"
 	"github.com/infrago/infra/providers/builtin"
@@ -234,16 +235,19 @@ func (s *stack) engineOptions(a *app, parallel int) (engine.Options, error) {
 	s.host = s.pluginHost(a)
 	a.redactor.AddMap(cfg)
 	return engine.Options{
-		Project:    s.Workspace.Project.Name,
-		Stack:      s.Name,
+		Options: deploy.Options{
+			Project:          s.Workspace.Project.Name,
+			Stack:            s.Name,
+			Parallel:         parallel,
+			HashKey:          s.Secrets.DeriveKey("infra inputs hash v1"),
+			ProviderParallel: providerParallel(s.Workspace.Project),
+		},
 		ProgramDir: s.Workspace.Project.MainDir(),
 		BuildCache: buildCacheDir(),
-		Parallel:   parallel,
 		Config:     cfg,
 		Old:        s.State,
 		ConfigFile: filepath.Base(s.Config.Path()),
-		Host:       s.host,
-		HashKey:    s.Secrets.DeriveKey("infra inputs hash v1"),
+		Host:       engine.PluginHost(s.host),
 		Pending:    s.Pending(),
 		StackOutputs: func(ctx context.Context, name string) (resource.PropertyMap, error) {
 			return s.Outputs(ctx, name)
@@ -254,8 +258,7 @@ func (s *stack) engineOptions(a *app, parallel int) (engine.Options, error) {
 			}
 			return secrets.DecryptFile(ctx, path, secrets.FileFormat(format))
 		},
-		Secret:           a.redactor.AddValue,
-		ProviderParallel: providerParallel(s.Workspace.Project),
+		Secret: a.redactor.AddValue,
 	}, nil
 }
 
