@@ -125,9 +125,6 @@ func (g *Graph[K]) sortedIndexes() []int {
 	return idx
 }
 
-// ErrSkipped is the error recorded for nodes not run because something they wait for failed.
-var ErrSkipped = errors.New("skipped because a node it waits for failed")
-
 // Walk runs fn on every node, at most parallel at a time, each as soon as the nodes it waits for are done:
 // its dependencies, or with reverse its dependents. After a failure no new node starts (nodes in flight
 // finish); the failures are returned joined. A cycle is reported before anything runs.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -62,9 +63,21 @@ func TestSourceKey(t *testing.T) {
 
 func TestSourceKeyOutsideModule(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	if _, err := SourceKey(dir); err == nil {
-		t.Skip("a go.mod exists above the temporary directory")
+	dir := filepath.Join(t.TempDir(), "prog")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			t.Skipf("%s/go.mod is above the temporary directory, so nothing here is outside a module", d)
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	_, err := SourceKey(dir)
+	if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "go mod init") {
+		t.Fatalf("SourceKey outside a module: %v, want an error naming %s and saying to run go mod init", err, dir)
 	}
 }
 
