@@ -21,7 +21,7 @@ type Provider struct {
 	pkg     string
 	where   string
 	version string
-	client  *goplugin.Client
+	client  process
 	rpc     pb.ResourceProviderClient
 	schema  *provider.Schema
 	tail    *tail
@@ -43,6 +43,13 @@ func (p *Provider) Kill() { p.client.Kill() }
 
 // Exited reports whether the provider process has ended.
 func (p *Provider) Exited() bool { return p.client.Exited() }
+
+// process is what a Provider needs of its plugin process (*goplugin.Client is the real one).
+type process interface {
+	Exited() bool
+	Kill()
+	ReattachConfig() *goplugin.ReattachConfig
+}
 
 // CheckFailure is an input a provider rejected.
 type CheckFailure struct {
