@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/infrago/infra/engine/deploy"
 	"github.com/infrago/infra/engine/events"
@@ -55,18 +54,18 @@ type fakeProvider struct {
 
 func (p *fakeProvider) Package() string          { return p.pkg }
 func (p *fakeProvider) Schema() *provider.Schema { return &provider.Schema{Name: p.pkg} }
-func (p *fakeProvider) CheckConfig(_ context.Context, _ resource.URN, _, news resource.PropertyMap) (resource.PropertyMap, []plugin.CheckFailure, error) {
-	return news, nil, nil
+func (p *fakeProvider) CheckConfig(_ context.Context, req plugin.CheckRequest) (resource.PropertyMap, []plugin.CheckFailure, error) {
+	return req.News, nil, nil
 }
 func (p *fakeProvider) Configure(context.Context, resource.PropertyMap) error { return nil }
 func (p *fakeProvider) Cancel(context.Context) error                          { return nil }
-func (p *fakeProvider) Delete(_ context.Context, urn resource.URN, _, id string, _, _ resource.PropertyMap, _ time.Duration) error {
+func (p *fakeProvider) Delete(_ context.Context, req plugin.DeleteRequest) error {
 	p.host.mu.Lock()
 	defer p.host.mu.Unlock()
 	if p.host.failDelete != nil {
 		return p.host.failDelete
 	}
-	p.host.deleted = append(p.host.deleted, id)
+	p.host.deleted = append(p.host.deleted, req.ID)
 	return nil
 }
 

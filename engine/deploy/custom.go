@@ -54,14 +54,7 @@ func (d *Deployment) registerCustom(ctx context.Context, urn resource.URN, reg *
 		if err := d.checkPlan(urn, events.OpSame, nil); err != nil {
 			return nil, err
 		}
-		r := old.Copy()
-		r.URN, r.Type = urn, reg.Type // the old state may be under an alias
-		d.applyOptions(r, reg)
-		d.count(events.OpSame)
-		d.record(r)
-		d.emit(events.Event{Kind: events.KindStepDone, Step: &events.Step{URN: urn, Type: reg.Type, Op: events.OpSame,
-			Parent: reg.Parent, Custom: true, Provider: string(ref), DryRun: d.opts.DryRun, Logical: true}})
-		return &Result{URN: urn, ID: old.ID, Outputs: old.Outputs}, nil
+		return d.same(urn, reg, ref, old, nil), nil
 	}
 
 	// Everything else talks to the provider: take a slot.
@@ -121,7 +114,7 @@ func (s *stepper) run() (*Result, error) {
 		olds = old.Inputs
 	}
 	cctx, cancel := context.WithTimeout(s.ctx, d.timeouts.Check)
-	checked, failures, err := s.inst.prov.Check(cctx, s.urn, reg.Type, olds, news)
+	checked, failures, err := s.inst.prov.Check(cctx, plugin.CheckRequest{URN: s.urn, Type: reg.Type, Olds: olds, News: news})
 	cancel()
 	if err != nil {
 		return nil, s.failed(events.OpCreate, fmt.Errorf("%s: %w", s.describe(), err))
@@ -144,7 +137,8 @@ func (s *stepper) run() (*Result, error) {
 	}
 
 	cctx, cancel = context.WithTimeout(s.ctx, d.timeouts.Check)
-	diff, err := s.inst.prov.Diff(cctx, s.urn, reg.Type, old.ID, old.Inputs, old.Outputs, checked, reg.IgnoreChanges)
+	diff, err := s.inst.prov.Diff(cctx, plugin.DiffRequest{URN: s.urn, Type: reg.Type, ID: old.ID, OldInputs: old.Inputs,
+		OldOutputs: old.Outputs, News: checked, IgnoreChanges: reg.IgnoreChanges})
 	cancel()
 	if err != nil {
 		return nil, s.failed(events.OpUpdate, fmt.Errorf("%s: %w", s.describe(), err))
@@ -166,15 +160,9 @@ func (s *stepper) run() (*Result, error) {
 		if err := d.checkPlan(s.urn, events.OpSame, checked); err != nil {
 			return nil, err
 		}
-		r := old.Copy()
-		r.URN, r.Type = s.urn, reg.Type // the old state may be under an alias
-		r.Inputs, r.InputsHash, r.Provider = checked, s.hash, s.ref
-		d.applyOptions(r, reg)
-		d.count(events.OpSame)
-		d.record(r)
-		d.emit(events.Event{Kind: events.KindStepDone, Step: &events.Step{URN: s.urn, Type: reg.Type, Op: events.OpSame,
-			Parent: reg.Parent, Custom: true, Provider: string(s.ref), DryRun: d.opts.DryRun, Logical: true}})
-		return &Result{URN: s.urn, ID: old.ID, Outputs: old.Outputs}, nil
+		return d.same(s.urn, reg, s.ref, old, func(r *state.Resource) {
+			r.Inputs, r.InputsHash = checked, s.hash
+		}), nil
 	}
 	if len(replaces) > 0 {
 		if old.Protect {
@@ -195,6 +183,23 @@ func (s *stepper) run() (*Result, error) {
 		return nil, err
 	}
 	return s.update(checked)
+}
+
+// same records a resource that stays as it is: its old state, under the URN it is registered with now (the old one
+// may be an alias), with the registration's options and provider, changed further by adjust when the diff
+// checked new inputs.
+func (d *Deployment) same(urn resource.URN, reg *Registration, ref resource.ProviderRef, old *state.Resource, adjust func(*state.Resource)) *Result {
+	r := old.Copy()
+	r.URN, r.Type, r.Provider = urn, reg.Type, ref
+	if adjust != nil {
+		adjust(r)
+	}
+	d.applyOptions(r, reg)
+	d.count(events.OpSame)
+	d.record(r)
+	d.emit(events.Event{Kind: events.KindStepDone, Step: &events.Step{URN: urn, Type: reg.Type, Op: events.OpSame,
+		Parent: reg.Parent, Custom: true, Provider: string(ref), DryRun: d.opts.DryRun, Logical: true}})
+	return &Result{URN: urn, ID: old.ID, Outputs: old.Outputs}
 }
 
 // applyOptions copies the registration's options onto a resource's state.
@@ -269,10 +274,7 @@ func (s *stepper) timedOut(err error, what string, t time.Duration) error {
 func (s *stepper) create(op events.Op, checked resource.PropertyMap) (*Result, error) {
 	s.begin(op, checked, nil)
 	if s.d.opts.DryRun {
-		outs := previewOutputs(s.rs, checked)
-		s.d.record(s.newState("", checked, outs))
-		s.done(outs)
-		return &Result{URN: s.urn, Outputs: outs}, nil
+		return s.previewed("", checked)
 	}
 	token := newID()
 	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: state.StepCreate, URN: s.urn, Type: s.reg.Type, Provider: s.ref, Token: token}, s.rs.Virtual)
@@ -283,7 +285,7 @@ func (s *stepper) create(op events.Op, checked resource.PropertyMap) (*Result, e
 	if err != nil {
 		return nil, s.failed(op, err)
 	}
-	return s.created(op, opID, state.StepCreate, s.describe()+" was created", id, checked, outs, initErrs)
+	return s.finished(op, opID, state.StepCreate, s.describe()+" was created", id, checked, outs, initErrs)
 }
 
 // createObject asks the provider to create the object of checked inputs, within the create timeout. A create
@@ -295,8 +297,8 @@ func (s *stepper) createObject(opID, step, token string, checked resource.Proper
 	var outs resource.PropertyMap
 	var initErrs []string
 	err := s.d.call(ctx, s.inst.pkg, "the create of "+string(s.urn), func() error {
-		var cerr error
-		id, outs, initErrs, cerr = s.inst.prov.Create(ctx, s.urn, s.reg.Type, checked, t, token)
+		res, cerr := s.inst.prov.Create(ctx, plugin.CreateRequest{URN: s.urn, Type: s.reg.Type, Inputs: checked, Timeout: t, Token: token})
+		id, outs, initErrs = res.ID, res.Outputs, res.InitErrors
 		return cerr
 	})
 	cut := ctx.Err() != nil
@@ -307,10 +309,10 @@ func (s *stepper) createObject(opID, step, token string, checked resource.Proper
 	return id, outs, initErrs, nil
 }
 
-// created records the object a create made and ends its intent (opID, "" when none was journaled). An object
-// that exists but is not ready is tracked all the same, so that the next update retries rather than duplicates
-// it, and the step fails; subject says what was created, for that message.
-func (s *stepper) created(op events.Op, opID, step, subject, id string, checked, outs resource.PropertyMap, initErrs []string) (*Result, error) {
+// finished records the object a create or an update left and ends the step's intent (opID, "" when none was
+// journaled). An object that exists but is not ready is tracked all the same, so that the next update retries
+// rather than duplicates it, and the step fails; subject says what was done, for that message.
+func (s *stepper) finished(op events.Op, opID, step, subject, id string, checked, outs resource.PropertyMap, initErrs []string) (*Result, error) {
 	outs = carrySecrets(checked, outs)
 	r := s.newState(id, checked, outs)
 	if len(initErrs) > 0 {
@@ -348,7 +350,7 @@ func (s *stepper) createFailed(opID, step, token string, err error, cut bool) er
 // *plugin.Provider implements it.
 type CheckCreator interface {
 	CanCheckOnCreate() bool
-	CheckAndCreate(ctx context.Context, urn resource.URN, typ string, news resource.PropertyMap, timeout time.Duration, token string) (plugin.CheckCreateResult, error)
+	CheckAndCreate(ctx context.Context, req plugin.CreateRequest) (plugin.CheckCreateResult, error)
 }
 
 // checkAndCreate creates a virtual resource with one provider call instead of a check and a create. A virtual
@@ -362,7 +364,7 @@ func (s *stepper) checkAndCreate(cc CheckCreator, news resource.PropertyMap) (*R
 	var res plugin.CheckCreateResult
 	err := d.call(ctx, s.inst.pkg, "the create of "+string(s.urn), func() error {
 		var cerr error
-		res, cerr = cc.CheckAndCreate(ctx, s.urn, s.reg.Type, news, t, newID())
+		res, cerr = cc.CheckAndCreate(ctx, plugin.CreateRequest{URN: s.urn, Type: s.reg.Type, Inputs: news, Timeout: t, Token: newID()})
 		return cerr
 	})
 	cancel()
@@ -374,17 +376,14 @@ func (s *stepper) checkAndCreate(cc CheckCreator, news resource.PropertyMap) (*R
 	}
 	checked := carrySecrets(news, res.Checked)
 	s.step.New = checked
-	return s.created(events.OpCreate, "", state.StepCreate, s.describe()+" was created", res.ID, checked, res.Outputs, res.InitErrors)
+	return s.finished(events.OpCreate, "", state.StepCreate, s.describe()+" was created", res.ID, checked, res.Outputs, res.InitErrors)
 }
 
 func (s *stepper) update(checked resource.PropertyMap) (*Result, error) {
 	s.begin(events.OpUpdate, checked, nil)
 	old := s.old
 	if s.d.opts.DryRun {
-		outs := previewOutputs(s.rs, checked)
-		s.d.record(s.newState(old.ID, checked, outs))
-		s.done(outs)
-		return &Result{URN: s.urn, ID: old.ID, Outputs: outs}, nil
+		return s.previewed(old.ID, checked)
 	}
 	t := s.timeout(func(t *state.Timeouts) float64 { return t.Update }, s.d.timeouts.Update)
 	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: state.StepUpdate, URN: s.urn, ID: old.ID}, s.rs.Virtual)
@@ -395,8 +394,9 @@ func (s *stepper) update(checked resource.PropertyMap) (*Result, error) {
 	var outs resource.PropertyMap
 	var initErrs []string
 	err = s.d.call(ctx, s.inst.pkg, "the update of "+string(s.urn), func() error {
-		var uerr error
-		outs, initErrs, uerr = s.inst.prov.Update(ctx, s.urn, s.reg.Type, old.ID, old.Inputs, old.Outputs, checked, t, s.reg.IgnoreChanges)
+		res, uerr := s.inst.prov.Update(ctx, plugin.UpdateRequest{URN: s.urn, Type: s.reg.Type, ID: old.ID, OldInputs: old.Inputs,
+			OldOutputs: old.Outputs, News: checked, Timeout: t, IgnoreChanges: s.reg.IgnoreChanges})
+		outs, initErrs = res.Outputs, res.InitErrors
 		return uerr
 	})
 	cancel()
@@ -405,19 +405,7 @@ func (s *stepper) update(checked resource.PropertyMap) (*Result, error) {
 		s.d.end(opID, state.KindFailure, state.StepUpdate, s.urn, old.ID, nil, err)
 		return nil, s.failed(events.OpUpdate, err)
 	}
-	outs = carrySecrets(checked, outs)
-	r := s.newState(old.ID, checked, outs)
-	if len(initErrs) > 0 {
-		r.InitErrors = initErrs
-		s.d.record(r)
-		err := fmt.Errorf("%s was updated but is not ready: %s", s.describe(), strings.Join(initErrs, "; "))
-		s.d.end(opID, state.KindFailure, state.StepUpdate, s.urn, old.ID, r, err)
-		return nil, s.failed(events.OpUpdate, err)
-	}
-	s.d.end(opID, state.KindSuccess, state.StepUpdate, s.urn, old.ID, r, nil)
-	s.d.record(r)
-	s.done(outs)
-	return &Result{URN: s.urn, ID: old.ID, Outputs: outs}, nil
+	return s.finished(events.OpUpdate, opID, state.StepUpdate, s.describe()+" was updated", old.ID, checked, outs, initErrs)
 }
 
 // replace creates the replacement first and leaves the old object to be deleted at the end, once nothing uses
@@ -426,23 +414,12 @@ func (s *stepper) replace(checked resource.PropertyMap, replaces []string, delet
 	old := s.old
 	s.begin(events.OpReplace, checked, replaces)
 	if s.d.opts.DryRun {
-		outs := previewOutputs(s.rs, checked)
-		s.d.record(s.newState("", checked, outs))
-		s.done(outs)
-		return &Result{URN: s.urn, Outputs: outs}, nil
+		return s.previewed("", checked)
 	}
 	if deleteFirst {
-		del := &events.Step{URN: s.urn, Type: s.reg.Type, Op: events.OpDeleteReplaced, Parent: old.Parent, Custom: true,
-			Provider: string(old.Provider), Old: old.Inputs, Retained: old.RetainOnDelete}
-		start := time.Now()
-		s.d.emit(events.Event{Kind: events.KindStepStart, Step: del})
-		if err := s.d.deleteObject(s.ctx, old); err != nil {
-			del.Error, del.Elapsed = err.Error(), time.Since(start)
-			s.d.emit(events.Event{Kind: events.KindStepFailed, Step: del})
+		if err := s.d.deleteStep(s.ctx, old, events.OpDeleteReplaced); err != nil {
 			return nil, s.failed(events.OpReplace, err)
 		}
-		del.Elapsed = time.Since(start)
-		s.d.emit(events.Event{Kind: events.KindStepDone, Step: del})
 	} else {
 		s.d.mu.Lock()
 		s.d.replaced = append(s.d.replaced, old)
@@ -462,14 +439,14 @@ func (s *stepper) replace(checked resource.PropertyMap, replaces []string, delet
 	if err != nil {
 		return nil, s.failed(events.OpReplace, err)
 	}
-	return s.created(events.OpReplace, opID, step, s.describe()+": the replacement was created", id, checked, outs, initErrs)
+	return s.finished(events.OpReplace, opID, step, s.describe()+": the replacement was created", id, checked, outs, initErrs)
 }
 
 // importStep adopts an existing object: read it, and insist that the program's inputs describe it.
 func (s *stepper) importStep(checked resource.PropertyMap) (*Result, error) {
 	s.begin(events.OpImport, checked, nil)
 	ctx, cancel := s.opContext(s.d.timeouts.Check)
-	res, err := s.inst.prov.Read(ctx, s.urn, s.reg.Type, s.reg.ImportID, nil, nil)
+	res, err := s.inst.prov.Read(ctx, plugin.ReadRequest{URN: s.urn, Type: s.reg.Type, ID: s.reg.ImportID})
 	cancel()
 	if err != nil {
 		return nil, s.failed(events.OpImport, fmt.Errorf("%s: import of ID %q: %w", s.describe(), s.reg.ImportID, err))
@@ -478,7 +455,8 @@ func (s *stepper) importStep(checked resource.PropertyMap) (*Result, error) {
 		return nil, s.failed(events.OpImport, fmt.Errorf("%s: import: no object with ID %q exists; check the ID passed to Import", s.describe(), s.reg.ImportID))
 	}
 	ctx, cancel = s.opContext(s.d.timeouts.Check)
-	diff, err := s.inst.prov.Diff(ctx, s.urn, s.reg.Type, res.ID, res.Inputs, res.Outputs, checked, s.reg.IgnoreChanges)
+	diff, err := s.inst.prov.Diff(ctx, plugin.DiffRequest{URN: s.urn, Type: s.reg.Type, ID: res.ID, OldInputs: res.Inputs,
+		OldOutputs: res.Outputs, News: checked, IgnoreChanges: s.reg.IgnoreChanges})
 	cancel()
 	if err != nil {
 		return nil, s.failed(events.OpImport, fmt.Errorf("%s: import: %w", s.describe(), err))
@@ -511,8 +489,14 @@ func (s *stepper) previewWithoutProvider(news resource.PropertyMap) (*Result, er
 		op, id = events.OpUpdate, s.old.ID
 	}
 	s.begin(op, news, nil)
-	outs := previewOutputs(s.rs, news)
-	s.d.record(s.newState(id, news, outs))
+	return s.previewed(id, news)
+}
+
+// previewed records what a preview shows for a step that would create, update or replace: the checked inputs,
+// and outputs guessed from them (see previewOutputs).
+func (s *stepper) previewed(id string, checked resource.PropertyMap) (*Result, error) {
+	outs := previewOutputs(s.rs, checked)
+	s.d.record(s.newState(id, checked, outs))
 	s.done(outs)
 	return &Result{URN: s.urn, ID: id, Outputs: outs}, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/infrago/infra/engine/events"
 	"github.com/infrago/infra/engine/graph"
+	"github.com/infrago/infra/engine/plugin"
 	"github.com/infrago/infra/sdk/resource"
 	"github.com/infrago/infra/stacks/state"
 )
@@ -37,7 +38,7 @@ func (d *Deployment) deleteObject(ctx context.Context, r *state.Resource) error 
 		}
 		cctx, cancel := context.WithTimeout(ctx, t)
 		err = d.call(cctx, inst.pkg, "the delete of "+string(r.URN), func() error {
-			return inst.prov.Delete(cctx, r.URN, r.Type, r.ID, r.Inputs, r.Outputs, t)
+			return inst.prov.Delete(cctx, plugin.DeleteRequest{URN: r.URN, Type: r.Type, ID: r.ID, Inputs: r.Inputs, Outputs: r.Outputs, Timeout: t})
 		})
 		cancel()
 		if err != nil {
@@ -215,24 +216,35 @@ func (d *Deployment) deleteAll(ctx context.Context, doomed []*state.Resource, pr
 		if r.Delete || isReplaced(d, r) {
 			op = events.OpDeleteReplaced
 		}
-		step := &events.Step{URN: r.URN, Type: r.Type, Op: op, Parent: r.Parent, Custom: r.Custom, Provider: string(r.Provider),
-			Old: r.Inputs, DryRun: d.opts.DryRun, Logical: op == events.OpDelete, Retained: r.RetainOnDelete && r.Custom}
-		start := time.Now()
-		d.emit(events.Event{Kind: events.KindStepStart, Step: step})
-		if err := d.deleteObject(ctx, r); err != nil {
-			step.Error, step.Elapsed = err.Error(), time.Since(start)
+		if err := d.deleteStep(ctx, r, op); err != nil {
 			d.stepFailed(r.URN, err)
-			d.emit(events.Event{Kind: events.KindStepFailed, Step: step})
 			return err
 		}
-		step.Elapsed = time.Since(start)
 		d.count(op)
-		d.emit(events.Event{Kind: events.KindStepDone, Step: step})
 		return nil
 	})
 	if err != nil {
 		return d.Err()
 	}
+	return nil
+}
+
+// deleteStep deletes r's object (nothing, in a preview) between a step-start event and a step-done event, or a
+// step-failed one carrying the error, which it returns. op is OpDelete for a resource the program no longer
+// declares, OpDeleteReplaced for the old object of a replacement.
+func (d *Deployment) deleteStep(ctx context.Context, r *state.Resource, op events.Op) error {
+	step := &events.Step{URN: r.URN, Type: r.Type, Op: op, Parent: r.Parent, Custom: r.Custom, Provider: string(r.Provider),
+		Old: r.Inputs, DryRun: d.opts.DryRun, Logical: op == events.OpDelete, Retained: r.RetainOnDelete && r.Custom}
+	start := time.Now()
+	d.emit(events.Event{Kind: events.KindStepStart, Step: step})
+	err := d.deleteObject(ctx, r)
+	step.Elapsed = time.Since(start)
+	if err != nil {
+		step.Error = err.Error()
+		d.emit(events.Event{Kind: events.KindStepFailed, Step: step})
+		return err
+	}
+	d.emit(events.Event{Kind: events.KindStepDone, Step: step})
 	return nil
 }
 

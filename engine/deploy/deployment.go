@@ -24,14 +24,14 @@ import (
 type Provider interface {
 	Package() string
 	Schema() *provider.Schema
-	CheckConfig(ctx context.Context, urn resource.URN, olds, news resource.PropertyMap) (resource.PropertyMap, []plugin.CheckFailure, error)
+	CheckConfig(ctx context.Context, req plugin.CheckRequest) (resource.PropertyMap, []plugin.CheckFailure, error)
 	Configure(ctx context.Context, config resource.PropertyMap) error
-	Check(ctx context.Context, urn resource.URN, typ string, olds, news resource.PropertyMap) (resource.PropertyMap, []plugin.CheckFailure, error)
-	Diff(ctx context.Context, urn resource.URN, typ, id string, oldIn, oldOut, news resource.PropertyMap, ignore []string) (plugin.DiffResult, error)
-	Create(ctx context.Context, urn resource.URN, typ string, props resource.PropertyMap, timeout time.Duration, token string) (string, resource.PropertyMap, []string, error)
-	Read(ctx context.Context, urn resource.URN, typ, id string, inputs, props resource.PropertyMap) (plugin.ReadResult, error)
-	Update(ctx context.Context, urn resource.URN, typ, id string, oldIn, olds, news resource.PropertyMap, timeout time.Duration, ignore []string) (resource.PropertyMap, []string, error)
-	Delete(ctx context.Context, urn resource.URN, typ, id string, inputs, props resource.PropertyMap, timeout time.Duration) error
+	Check(ctx context.Context, req plugin.CheckRequest) (resource.PropertyMap, []plugin.CheckFailure, error)
+	Diff(ctx context.Context, req plugin.DiffRequest) (plugin.DiffResult, error)
+	Create(ctx context.Context, req plugin.CreateRequest) (plugin.CreateResult, error)
+	Read(ctx context.Context, req plugin.ReadRequest) (plugin.ReadResult, error)
+	Update(ctx context.Context, req plugin.UpdateRequest) (plugin.UpdateResult, error)
+	Delete(ctx context.Context, req plugin.DeleteRequest) error
 	Invoke(ctx context.Context, token string, args resource.PropertyMap) (resource.PropertyMap, []plugin.CheckFailure, error)
 	Cancel(ctx context.Context) error
 }

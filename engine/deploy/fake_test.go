@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/infrago/infra/engine/deploy"
 	"github.com/infrago/infra/engine/events"
@@ -152,7 +151,8 @@ var _ deploy.Provider = (*fakeProvider)(nil)
 func (p *fakeProvider) Package() string          { return p.pkg }
 func (p *fakeProvider) Schema() *provider.Schema { return fakeSchema }
 
-func (p *fakeProvider) CheckConfig(_ context.Context, urn resource.URN, _, news resource.PropertyMap) (resource.PropertyMap, []plugin.CheckFailure, error) {
+func (p *fakeProvider) CheckConfig(_ context.Context, req plugin.CheckRequest) (resource.PropertyMap, []plugin.CheckFailure, error) {
+	urn, news := req.URN, req.News
 	if err := p.cloud.record("CheckConfig", urn, "", news); err != nil {
 		return nil, nil, err
 	}
@@ -166,7 +166,8 @@ func (p *fakeProvider) Configure(_ context.Context, config resource.PropertyMap)
 	return p.cloud.record("Configure", resource.URN("urn:infra:x::x::x::"+p.pkg), "", config)
 }
 
-func (p *fakeProvider) Check(_ context.Context, urn resource.URN, _ string, _, news resource.PropertyMap) (resource.PropertyMap, []plugin.CheckFailure, error) {
+func (p *fakeProvider) Check(_ context.Context, req plugin.CheckRequest) (resource.PropertyMap, []plugin.CheckFailure, error) {
+	urn, news := req.URN, req.News
 	if err := p.cloud.record("Check", urn, "", news); err != nil {
 		return nil, nil, err
 	}
@@ -176,7 +177,8 @@ func (p *fakeProvider) Check(_ context.Context, urn resource.URN, _ string, _, n
 	return news.Copy(), nil, nil
 }
 
-func (p *fakeProvider) Diff(_ context.Context, urn resource.URN, typ, id string, oldIn, _, news resource.PropertyMap, _ []string) (plugin.DiffResult, error) {
+func (p *fakeProvider) Diff(_ context.Context, req plugin.DiffRequest) (plugin.DiffResult, error) {
+	urn, typ, id, oldIn, news := req.URN, req.Type, req.ID, req.OldInputs, req.News
 	if err := p.cloud.record("Diff", urn, id, news); err != nil {
 		return plugin.DiffResult{}, err
 	}
@@ -197,12 +199,13 @@ func (p *fakeProvider) outputs(id string, inputs resource.PropertyMap) resource.
 	return out
 }
 
-func (p *fakeProvider) Create(_ context.Context, urn resource.URN, typ string, props resource.PropertyMap, _ time.Duration, token string) (string, resource.PropertyMap, []string, error) {
-	if token == "" {
-		return "", nil, nil, errors.New("no idempotency token")
+func (p *fakeProvider) Create(_ context.Context, req plugin.CreateRequest) (plugin.CreateResult, error) {
+	urn, typ, props := req.URN, req.Type, req.Inputs
+	if req.Token == "" {
+		return plugin.CreateResult{}, errors.New("no idempotency token")
 	}
 	if err := p.cloud.record("Create", urn, "", props); err != nil {
-		return "", nil, nil, err
+		return plugin.CreateResult{}, err
 	}
 	p.cloud.mu.Lock()
 	defer p.cloud.mu.Unlock()
@@ -210,10 +213,11 @@ func (p *fakeProvider) Create(_ context.Context, urn resource.URN, typ string, p
 	id := fmt.Sprintf("%s-%d", urn.Name(), p.cloud.nextID)
 	outs := p.outputs(id, props)
 	p.cloud.objects[id] = &object{typ: typ, inputs: props.Copy(), outputs: outs.Copy()}
-	return id, outs, nil, nil
+	return plugin.CreateResult{ID: id, Outputs: outs}, nil
 }
 
-func (p *fakeProvider) Read(_ context.Context, urn resource.URN, _, id string, _, _ resource.PropertyMap) (plugin.ReadResult, error) {
+func (p *fakeProvider) Read(_ context.Context, req plugin.ReadRequest) (plugin.ReadResult, error) {
+	urn, id := req.URN, req.ID
 	if err := p.cloud.record("Read", urn, id, nil); err != nil {
 		return plugin.ReadResult{}, err
 	}
@@ -226,22 +230,24 @@ func (p *fakeProvider) Read(_ context.Context, urn resource.URN, _, id string, _
 	return plugin.ReadResult{ID: id, Inputs: o.inputs.Copy(), Outputs: o.outputs.Copy()}, nil
 }
 
-func (p *fakeProvider) Update(_ context.Context, urn resource.URN, _, id string, _, _, news resource.PropertyMap, _ time.Duration, _ []string) (resource.PropertyMap, []string, error) {
+func (p *fakeProvider) Update(_ context.Context, req plugin.UpdateRequest) (plugin.UpdateResult, error) {
+	urn, id, news := req.URN, req.ID, req.News
 	if err := p.cloud.record("Update", urn, id, news); err != nil {
-		return nil, nil, err
+		return plugin.UpdateResult{}, err
 	}
 	p.cloud.mu.Lock()
 	defer p.cloud.mu.Unlock()
 	o, ok := p.cloud.objects[id]
 	if !ok {
-		return nil, nil, fmt.Errorf("update %s: no object %s", urn.Name(), id)
+		return plugin.UpdateResult{}, fmt.Errorf("update %s: no object %s", urn.Name(), id)
 	}
 	o.inputs = news.Copy()
 	o.outputs = p.outputs(id, news)
-	return o.outputs.Copy(), nil, nil
+	return plugin.UpdateResult{Outputs: o.outputs.Copy()}, nil
 }
 
-func (p *fakeProvider) Delete(_ context.Context, urn resource.URN, _, id string, _, _ resource.PropertyMap, _ time.Duration) error {
+func (p *fakeProvider) Delete(_ context.Context, req plugin.DeleteRequest) error {
+	urn, id := req.URN, req.ID
 	if err := p.cloud.record("Delete", urn, id, nil); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/infrago/infra/engine/events"
+	"github.com/infrago/infra/engine/plugin"
 	"github.com/infrago/infra/sdk/provider"
 	"github.com/infrago/infra/sdk/resource"
 	"github.com/infrago/infra/stacks/state"
@@ -49,7 +50,7 @@ func Import(ctx context.Context, snap *state.Snapshot, opts Options, typ, name s
 		return nil, unknownType(&Registration{Type: typ, Name: name}, schema)
 	}
 	cctx, cancel := context.WithTimeout(ctx, d.timeouts.Check)
-	res, err := inst.prov.Read(cctx, urn, typ, id, nil, nil)
+	res, err := inst.prov.Read(cctx, plugin.ReadRequest{URN: urn, Type: typ, ID: id})
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("import %s with ID %q: %w", urn, id, err)

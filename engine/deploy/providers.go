@@ -63,15 +63,22 @@ func (g *registry) put(i *instance) {
 	g.mu.Unlock()
 }
 
-// defaultRef returns the reference of package pkg's default provider, registering it on first use.
-func (g *registry) defaultRef(ctx context.Context, pkg string) (resource.ProviderRef, error) {
-	g.mu.Lock()
-	slot, ok := g.defaults[pkg]
+// slotOf returns the slot of key in m, adding an empty one on first use; mu guards m. Each provider instance is
+// started once, by whichever registration needs it first, and the others wait on its slot.
+func slotOf[K comparable](mu *sync.Mutex, m map[K]*defaultSlot, key K) *defaultSlot {
+	mu.Lock()
+	defer mu.Unlock()
+	slot, ok := m[key]
 	if !ok {
 		slot = &defaultSlot{}
-		g.defaults[pkg] = slot
+		m[key] = slot
 	}
-	g.mu.Unlock()
+	return slot
+}
+
+// defaultRef returns the reference of package pkg's default provider, registering it on first use.
+func (g *registry) defaultRef(ctx context.Context, pkg string) (resource.ProviderRef, error) {
+	slot := slotOf(&g.mu, g.defaults, pkg)
 	slot.once.Do(func() {
 		var cfg resource.PropertyMap
 		if g.d.opts.ProviderConfig != nil {
@@ -97,13 +104,7 @@ func (g *registry) fromOld(ctx context.Context, ref resource.ProviderRef) (*inst
 	if i, ok := g.get(ref); ok {
 		return i, nil
 	}
-	g.mu.Lock()
-	slot, ok := g.fromState[ref]
-	if !ok {
-		slot = &defaultSlot{}
-		g.fromState[ref] = slot
-	}
-	g.mu.Unlock()
+	slot := slotOf(&g.mu, g.fromState, ref)
 	slot.once.Do(func() {
 		var pr *state.Resource
 		for _, r := range g.d.old.Resources {
@@ -175,7 +176,7 @@ func (d *Deployment) registerProvider(ctx context.Context, urn resource.URN, reg
 		reg.Inputs = typedConfig(prov.Schema().Config, reg.Inputs)
 	}
 	cctx, cancel := context.WithTimeout(ctx, d.timeouts.Check)
-	checked, failures, err := prov.CheckConfig(cctx, urn, olds, reg.Inputs)
+	checked, failures, err := prov.CheckConfig(cctx, plugin.CheckRequest{URN: urn, Type: reg.Type, Olds: olds, News: reg.Inputs})
 	cancel()
 	if err != nil {
 		return fail(err)

@@ -8,14 +8,13 @@ import (
 
 	"github.com/infrago/infra/engine/events"
 	"github.com/infrago/infra/engine/plugin"
-	"github.com/infrago/infra/sdk/resource"
 	"github.com/infrago/infra/stacks/state"
 )
 
 // Looker is implemented by providers that can find an object by the idempotency token of the create that made
 // it; *plugin.Provider implements it.
 type Looker interface {
-	Lookup(ctx context.Context, urn resource.URN, typ, token string, inputs resource.PropertyMap) (plugin.ReadResult, error)
+	Lookup(ctx context.Context, req plugin.LookupRequest) (plugin.ReadResult, error)
 }
 
 // UnresolvedError lists pending operations the engine could not settle on its own, with what to run for each.
@@ -107,7 +106,7 @@ func (d *Deployment) lookupPending(ctx context.Context, p state.PendingOp) (stat
 		return state.JournalRecord{}, "", fmt.Errorf("the create of %s: its provider cannot look objects up; %s", p.URN, fix)
 	}
 	cctx, cancel := context.WithTimeout(ctx, d.timeouts.Check)
-	res, err := lk.Lookup(cctx, p.URN, p.Type, p.Token, nil)
+	res, err := lk.Lookup(cctx, plugin.LookupRequest{URN: p.URN, Type: p.Type, Token: p.Token})
 	cancel()
 	if errors.Is(err, plugin.ErrLookupUnsupported) {
 		return state.JournalRecord{}, "", fmt.Errorf("the create of %s: provider %s cannot tell whether it made the object; %s", p.URN, inst.pkg, fix)
@@ -135,7 +134,7 @@ func Adopt(ctx context.Context, snap *state.Snapshot, p state.PendingOp, id stri
 	}
 	cctx, cancel := context.WithTimeout(ctx, d.timeouts.Check)
 	defer cancel()
-	res, err := inst.prov.Read(cctx, p.URN, p.Type, id, nil, nil)
+	res, err := inst.prov.Read(cctx, plugin.ReadRequest{URN: p.URN, Type: p.Type, ID: id})
 	if err != nil {
 		return nil, fmt.Errorf("read %s with ID %q: %w", p.URN, id, err)
 	}

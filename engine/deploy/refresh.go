@@ -106,7 +106,7 @@ func (d *Deployment) refreshOne(ctx context.Context, r *state.Resource) (struct 
 	var live plugin.ReadResult
 	err = d.call(cctx, inst.pkg, "the read of "+string(r.URN), func() error {
 		var rerr error
-		live, rerr = inst.prov.Read(cctx, r.URN, r.Type, r.ID, r.Inputs, r.Outputs)
+		live, rerr = inst.prov.Read(cctx, plugin.ReadRequest{URN: r.URN, Type: r.Type, ID: r.ID, Inputs: r.Inputs, Outputs: r.Outputs})
 		return rerr
 	})
 	cancel()

@@ -113,10 +113,10 @@ func toMap(m *propertypb.Map) (resource.PropertyMap, error) {
 }
 
 // CheckConfig validates provider configuration.
-func (p *Provider) CheckConfig(ctx context.Context, urn resource.URN, olds, news resource.PropertyMap) (resource.PropertyMap, []CheckFailure, error) {
-	resp, err := p.rpc.CheckConfig(ctx, &pb.CheckRequest{Urn: string(urn), Olds: propertypb.FromMap(olds), News: propertypb.FromMap(news)})
+func (p *Provider) CheckConfig(ctx context.Context, req CheckRequest) (resource.PropertyMap, []CheckFailure, error) {
+	resp, err := p.rpc.CheckConfig(ctx, &pb.CheckRequest{Urn: string(req.URN), Olds: propertypb.FromMap(req.Olds), News: propertypb.FromMap(req.News)})
 	if err != nil {
-		return nil, nil, p.wrap("checking the configuration of", urn, err)
+		return nil, nil, p.wrap("checking the configuration of", req.URN, err)
 	}
 	if len(resp.GetFailures()) > 0 {
 		return nil, failures(resp.GetFailures()), nil
@@ -134,10 +134,10 @@ func (p *Provider) Configure(ctx context.Context, config resource.PropertyMap) e
 }
 
 // Check validates a resource's inputs and fills defaults.
-func (p *Provider) Check(ctx context.Context, urn resource.URN, typ string, olds, news resource.PropertyMap) (resource.PropertyMap, []CheckFailure, error) {
-	resp, err := p.rpc.Check(ctx, &pb.CheckRequest{Urn: string(urn), Type: typ, Olds: propertypb.FromMap(olds), News: propertypb.FromMap(news)})
+func (p *Provider) Check(ctx context.Context, req CheckRequest) (resource.PropertyMap, []CheckFailure, error) {
+	resp, err := p.rpc.Check(ctx, &pb.CheckRequest{Urn: string(req.URN), Type: req.Type, Olds: propertypb.FromMap(req.Olds), News: propertypb.FromMap(req.News)})
 	if err != nil {
-		return nil, nil, p.wrap("checking", urn, err)
+		return nil, nil, p.wrap("checking", req.URN, err)
 	}
 	if len(resp.GetFailures()) > 0 {
 		return nil, failures(resp.GetFailures()), nil
@@ -156,11 +156,11 @@ type DiffResult struct {
 }
 
 // Diff compares state with new inputs.
-func (p *Provider) Diff(ctx context.Context, urn resource.URN, typ, id string, oldIn, oldOut, news resource.PropertyMap, ignore []string) (DiffResult, error) {
-	resp, err := p.rpc.Diff(ctx, &pb.DiffRequest{Urn: string(urn), Type: typ, Id: id, OldInputs: propertypb.FromMap(oldIn),
-		OldOutputs: propertypb.FromMap(oldOut), News: propertypb.FromMap(news), IgnoreChanges: ignore})
+func (p *Provider) Diff(ctx context.Context, req DiffRequest) (DiffResult, error) {
+	resp, err := p.rpc.Diff(ctx, &pb.DiffRequest{Urn: string(req.URN), Type: req.Type, Id: req.ID, OldInputs: propertypb.FromMap(req.OldInputs),
+		OldOutputs: propertypb.FromMap(req.OldOutputs), News: propertypb.FromMap(req.News), IgnoreChanges: req.IgnoreChanges})
 	if err != nil {
-		return DiffResult{}, p.wrap("diffing", urn, err)
+		return DiffResult{}, p.wrap("diffing", req.URN, err)
 	}
 	r := DiffResult{
 		Changed: resp.GetDiffs(), Replaces: resp.GetReplaces(), DeleteBeforeReplace: resp.GetDeleteBeforeReplace(),
@@ -170,24 +170,24 @@ func (p *Provider) Diff(ctx context.Context, urn resource.URN, typ, id string, o
 		r.Changes = true
 	case pb.DiffResponse_UNKNOWN:
 		// The provider could not tell: fall back to comparing the inputs.
-		r.Changed = resource.ChangedKeys(oldIn, news)
+		r.Changed = resource.ChangedKeys(req.OldInputs, req.News)
 		r.Changes = len(r.Changed) > 0
 	}
 	return r, nil
 }
 
 // Create makes a new object. A non-empty ID with initErrors means the object exists but is not ready.
-func (p *Provider) Create(ctx context.Context, urn resource.URN, typ string, props resource.PropertyMap, timeout time.Duration, token string) (string, resource.PropertyMap, []string, error) {
-	resp, err := p.rpc.Create(ctx, &pb.CreateRequest{Urn: string(urn), Type: typ, Properties: propertypb.FromMap(props),
-		Timeout: timeout.Seconds(), IdempotencyToken: token})
+func (p *Provider) Create(ctx context.Context, req CreateRequest) (CreateResult, error) {
+	resp, err := p.rpc.Create(ctx, &pb.CreateRequest{Urn: string(req.URN), Type: req.Type, Properties: propertypb.FromMap(req.Inputs),
+		Timeout: req.Timeout.Seconds(), IdempotencyToken: req.Token})
 	if err != nil {
-		return "", nil, nil, p.wrap("creating", urn, err)
+		return CreateResult{}, p.wrap("creating", req.URN, err)
 	}
 	if resp.GetId() == "" {
-		return "", nil, nil, fmt.Errorf("provider %s returned no ID for the new object %s", p.pkg, urn)
+		return CreateResult{}, fmt.Errorf("provider %s returned no ID for the new object %s", p.pkg, req.URN)
 	}
 	outs, err := toMap(resp.GetProperties())
-	return resp.GetId(), outs, resp.GetInitErrors(), err
+	return CreateResult{ID: resp.GetId(), Outputs: outs, InitErrors: resp.GetInitErrors()}, err
 }
 
 // CheckCreateResult is what a create that checked its inputs first produced: the failures that kept it from
@@ -205,17 +205,17 @@ func (p *Provider) CanCheckOnCreate() bool { return p.checkOnCreate }
 
 // CheckAndCreate checks a new resource's unchecked inputs and creates it from them, in one call. It is for
 // virtual types only: between the check and the create the engine records nothing.
-func (p *Provider) CheckAndCreate(ctx context.Context, urn resource.URN, typ string, news resource.PropertyMap, timeout time.Duration, token string) (CheckCreateResult, error) {
-	resp, err := p.rpc.Create(ctx, &pb.CreateRequest{Urn: string(urn), Type: typ, Properties: propertypb.FromMap(news),
-		Timeout: timeout.Seconds(), IdempotencyToken: token, Check: true})
+func (p *Provider) CheckAndCreate(ctx context.Context, req CreateRequest) (CheckCreateResult, error) {
+	resp, err := p.rpc.Create(ctx, &pb.CreateRequest{Urn: string(req.URN), Type: req.Type, Properties: propertypb.FromMap(req.Inputs),
+		Timeout: req.Timeout.Seconds(), IdempotencyToken: req.Token, Check: true})
 	if err != nil {
-		return CheckCreateResult{}, p.wrap("creating", urn, err)
+		return CheckCreateResult{}, p.wrap("creating", req.URN, err)
 	}
 	if len(resp.GetFailures()) > 0 {
 		return CheckCreateResult{Failures: failures(resp.GetFailures())}, nil
 	}
 	if resp.GetId() == "" {
-		return CheckCreateResult{}, fmt.Errorf("provider %s returned no ID for the new object %s", p.pkg, urn)
+		return CheckCreateResult{}, fmt.Errorf("provider %s returned no ID for the new object %s", p.pkg, req.URN)
 	}
 	r := CheckCreateResult{ID: resp.GetId(), InitErrors: resp.GetInitErrors()}
 	if r.Checked, err = toMap(resp.GetCheckedInputs()); err != nil {
@@ -233,10 +233,11 @@ type ReadResult struct {
 }
 
 // Read returns an object's live state.
-func (p *Provider) Read(ctx context.Context, urn resource.URN, typ, id string, inputs, props resource.PropertyMap) (ReadResult, error) {
-	resp, err := p.rpc.Read(ctx, &pb.ReadRequest{Urn: string(urn), Type: typ, Id: id, Inputs: propertypb.FromMap(inputs), Properties: propertypb.FromMap(props)})
+func (p *Provider) Read(ctx context.Context, req ReadRequest) (ReadResult, error) {
+	resp, err := p.rpc.Read(ctx, &pb.ReadRequest{Urn: string(req.URN), Type: req.Type, Id: req.ID, Inputs: propertypb.FromMap(req.Inputs),
+		Properties: propertypb.FromMap(req.Outputs)})
 	if err != nil {
-		return ReadResult{}, p.wrap("reading", urn, err)
+		return ReadResult{}, p.wrap("reading", req.URN, err)
 	}
 	r := ReadResult{ID: resp.GetId()}
 	if r.ID == "" {
@@ -253,13 +254,13 @@ func (p *Provider) Read(ctx context.Context, urn resource.URN, typ, id string, i
 var ErrLookupUnsupported = errors.New("the provider cannot look up objects by idempotency token")
 
 // Lookup finds the object a create with the given idempotency token made; an empty ID means it made nothing.
-func (p *Provider) Lookup(ctx context.Context, urn resource.URN, typ, token string, inputs resource.PropertyMap) (ReadResult, error) {
-	resp, err := p.rpc.Lookup(ctx, &pb.LookupRequest{Urn: string(urn), Type: typ, IdempotencyToken: token, Inputs: propertypb.FromMap(inputs)})
+func (p *Provider) Lookup(ctx context.Context, req LookupRequest) (ReadResult, error) {
+	resp, err := p.rpc.Lookup(ctx, &pb.LookupRequest{Urn: string(req.URN), Type: req.Type, IdempotencyToken: req.Token, Inputs: propertypb.FromMap(req.Inputs)})
 	if status.Code(err) == codes.Unimplemented {
 		return ReadResult{}, fmt.Errorf("provider %s: %w", p.pkg, ErrLookupUnsupported)
 	}
 	if err != nil {
-		return ReadResult{}, p.wrap("looking up", urn, err)
+		return ReadResult{}, p.wrap("looking up", req.URN, err)
 	}
 	r := ReadResult{ID: resp.GetId()}
 	if r.ID == "" {
@@ -273,22 +274,22 @@ func (p *Provider) Lookup(ctx context.Context, urn resource.URN, typ, token stri
 }
 
 // Update changes an object in place.
-func (p *Provider) Update(ctx context.Context, urn resource.URN, typ, id string, oldIn, olds, news resource.PropertyMap, timeout time.Duration, ignore []string) (resource.PropertyMap, []string, error) {
-	resp, err := p.rpc.Update(ctx, &pb.UpdateRequest{Urn: string(urn), Type: typ, Id: id, OldInputs: propertypb.FromMap(oldIn),
-		Olds: propertypb.FromMap(olds), News: propertypb.FromMap(news), Timeout: timeout.Seconds(), IgnoreChanges: ignore})
+func (p *Provider) Update(ctx context.Context, req UpdateRequest) (UpdateResult, error) {
+	resp, err := p.rpc.Update(ctx, &pb.UpdateRequest{Urn: string(req.URN), Type: req.Type, Id: req.ID, OldInputs: propertypb.FromMap(req.OldInputs),
+		Olds: propertypb.FromMap(req.OldOutputs), News: propertypb.FromMap(req.News), Timeout: req.Timeout.Seconds(), IgnoreChanges: req.IgnoreChanges})
 	if err != nil {
-		return nil, nil, p.wrap("updating", urn, err)
+		return UpdateResult{}, p.wrap("updating", req.URN, err)
 	}
 	outs, err := toMap(resp.GetProperties())
-	return outs, resp.GetInitErrors(), err
+	return UpdateResult{Outputs: outs, InitErrors: resp.GetInitErrors()}, err
 }
 
 // Delete removes an object.
-func (p *Provider) Delete(ctx context.Context, urn resource.URN, typ, id string, inputs, props resource.PropertyMap, timeout time.Duration) error {
-	_, err := p.rpc.Delete(ctx, &pb.DeleteRequest{Urn: string(urn), Type: typ, Id: id, Inputs: propertypb.FromMap(inputs),
-		Properties: propertypb.FromMap(props), Timeout: timeout.Seconds()})
+func (p *Provider) Delete(ctx context.Context, req DeleteRequest) error {
+	_, err := p.rpc.Delete(ctx, &pb.DeleteRequest{Urn: string(req.URN), Type: req.Type, Id: req.ID, Inputs: propertypb.FromMap(req.Inputs),
+		Properties: propertypb.FromMap(req.Outputs), Timeout: req.Timeout.Seconds()})
 	if err != nil {
-		return p.wrap("deleting", urn, err)
+		return p.wrap("deleting", req.URN, err)
 	}
 	return nil
 }

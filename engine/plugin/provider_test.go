@@ -71,7 +71,7 @@ func TestCallFailuresSayWhatHappened(t *testing.T) {
 			tl := newTail(5)
 			_, _ = tl.Write([]byte("panic: boom\n"))
 			p := &Provider{pkg: "aws", where: "built in", client: &fakeProcess{exited: tc.exited}, rpc: fakeRPC{err: tc.err}, tail: tl}
-			_, _, _, err := p.Create(context.Background(), urn, "aws:ec2:Instance", resource.PropertyMap{}, time.Minute, "tok")
+			_, err := p.Create(context.Background(), CreateRequest{URN: urn, Type: "aws:ec2:Instance", Inputs: resource.PropertyMap{}, Timeout: time.Minute, Token: "tok"})
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -92,12 +92,12 @@ func TestCallFailuresSayWhatHappened(t *testing.T) {
 func TestLookupUnsupported(t *testing.T) {
 	t.Parallel()
 	p := &Provider{pkg: "command", client: &fakeProcess{}, rpc: fakeRPC{err: status.Error(codes.Unimplemented, "no lookup")}, tail: newTail(5)}
-	_, err := p.Lookup(context.Background(), "urn:infra:dev::shop::command:index:Command::x", "command:index:Command", "tok", nil)
+	_, err := p.Lookup(context.Background(), LookupRequest{URN: "urn:infra:dev::shop::command:index:Command::x", Type: "command:index:Command", Token: "tok"})
 	if !errors.Is(err, ErrLookupUnsupported) || !strings.Contains(err.Error(), "command") {
 		t.Fatalf("err = %v, want ErrLookupUnsupported naming the provider", err)
 	}
 	p.rpc = fakeRPC{err: status.Error(codes.Internal, "disk full")}
-	if _, err := p.Lookup(context.Background(), "urn:infra:dev::shop::command:index:Command::x", "command:index:Command", "tok", nil); errors.Is(err, ErrLookupUnsupported) || err == nil {
+	if _, err := p.Lookup(context.Background(), LookupRequest{URN: "urn:infra:dev::shop::command:index:Command::x", Type: "command:index:Command", Token: "tok"}); errors.Is(err, ErrLookupUnsupported) || err == nil {
 		t.Fatalf("a failed lookup is reported as unsupported: %v", err)
 	}
 }

@@ -90,10 +90,11 @@ func TestTwoUpsAtOnce(t *testing.T) {
 			elapsed := time.Since(start)
 			wantOutput(t, r, "stack dev is being updated by", fmt.Sprintf("(pid %d, `infra up`)", bg.cmd.Process.Pid), "infra stack unlock")
 			t.Logf("%s: the second up was refused after %s", b.name, elapsed.Round(time.Millisecond))
-			// The refusal comes from taking the lock, before the program is built or run: about 0.1 s on the
-			// build machine, so a second leaves room for a loaded one.
-			if elapsed > time.Second {
-				t.Errorf("the second up took %s to be refused, want under a second", elapsed)
+			// The refusal comes from taking the lock, before the program is built or run (about 0.1 s on the build
+			// machine): it must not wait for the holder's lease to run out. How fast it is belongs to the
+			// benchmarks; on a loaded machine it can take a second.
+			if elapsed >= testLease {
+				t.Errorf("the second up took %s to be refused: it waited for the holder's lease (%s) instead of refusing at once", elapsed, testLease)
 			}
 			if r := bg.wait(t); r.code != 0 {
 				t.Fatalf("the up holding the lock failed:\n%s", r)
