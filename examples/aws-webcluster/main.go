@@ -142,7 +142,7 @@ func main() {
 			return err
 		}
 
-		ctx.Export("url", infra.Sprintf("http://%s/", www.Fqdn))
+		ctx.Export("url", infra.Sprintf("http://%s/", www.FQDN))
 		ctx.Export("loadBalancerDns", alb.DNSName)
 		ctx.Export("nameServers", zone.NameServers)
 		ctx.Export("instanceCount", infra.Int(count))

@@ -3,6 +3,7 @@ package codegen
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 )
@@ -101,11 +102,56 @@ func sentence(name, desc, fallback string) string {
 	switch first {
 	case "The", "A", "An", "One":
 		return name + " is " + finish(strings.ToLower(first)+desc[len(first):])
-	case "Whether":
+	}
+	switch strings.ToLower(first) {
+	case "whether", "how", "what", "which", "when", "where", "who":
 		return name + " says " + finish(lowerFirstWord(desc))
 	}
-	return name + " " + finish(lowerFirstWord(desc))
+	if isDescriptionVerb(strings.ToLower(strings.TrimRight(first, ",.:;"))) {
+		return name + " " + finish(lowerFirstWord(desc))
+	}
+	// A noun phrase ("Arbitrary values that ...", "Seconds between two probes"): the name is what it says.
+	verb := " is "
+	if isPlural(name) {
+		verb = " are "
+	}
+	return name + verb + finish(lowerFirstWord(desc))
 }
+
+// isDescriptionVerb reports whether a description's first word is a verb in the third person ("Generates a
+// string", "Overrides the endpoint"), which follows the name directly; any other first word starts a noun phrase.
+// Such verbs end in "s", as plural nouns do too: the nouns that descriptions start with are told apart by a list.
+func isDescriptionVerb(w string) bool {
+	if !strings.HasSuffix(w, "s") || strings.HasSuffix(w, "ss") {
+		return false
+	}
+	switch w {
+	case "bytes", "characters", "days", "digits", "failures", "hours", "ids", "items", "keys", "labels", "lines",
+		"milliseconds", "minutes", "names", "numbers", "options", "ports", "rules", "seconds", "settings",
+		"successes", "tags", "times", "values", "variables", "words":
+		return false
+	}
+	return true
+}
+
+// isPlural reports whether a Go name reads as a plural ("Keepers", "SecurityGroupIDs", not "Status" or
+// "Address"), for the verb of a noun-phrase doc comment.
+func isPlural(name string) bool {
+	if strings.HasSuffix(name, "IDs") || strings.HasSuffix(name, "ARNs") || strings.HasSuffix(name, "IPs") {
+		return true
+	}
+	lower := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(lower, "ss"), strings.HasSuffix(lower, "us"), strings.HasSuffix(lower, "is"),
+		strings.HasSuffix(lower, "metadata"), strings.HasSuffix(lower, "data"):
+		return false
+	}
+	return strings.HasSuffix(lower, "s")
+}
+
+// replacementStated matches a description that already says a change replaces the resource, in any of the
+// wordings schemas use, so that the generated note does not say it twice.
+var replacementStated = regexp.MustCompile(`(?i)\breplac(e|es|ed|ing|ement)\b|\bforces? (a )?new\b`)
 
 // lowerFirstWord lower-cases the first letter of s when its first word is a capitalized ordinary word, not an
 // acronym or a name with inner capitals ("The" → "the", "URL" and "GitHub" stay).
@@ -149,7 +195,7 @@ func propertyNotes(p *propModel, input bool) []string {
 	if input && p.prop.Default != nil {
 		notes = append(notes, "Defaults to "+formatDefault(p.prop.Default)+".")
 	}
-	if input && p.prop.ReplaceOnChanges {
+	if input && p.prop.ReplaceOnChanges && !replacementStated.MatchString(p.prop.Description) {
 		notes = append(notes, "Changing it replaces the resource.")
 	}
 	if p.prop.Secret {

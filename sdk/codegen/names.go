@@ -9,10 +9,10 @@ import (
 // code review conventions plus the cloud terms that come up in provider schemas.
 func isInitialism(s string) bool {
 	switch s {
-	case "acl", "ami", "api", "arn", "ascii", "cidr", "cpu", "css", "dns", "eof", "gpu", "guid", "html",
-		"http", "https", "iam", "id", "ip", "json", "kms", "qps", "ram", "rpc", "sla", "smtp", "sql", "ssh",
-		"ssl", "tcp", "tls", "ttl", "udp", "ui", "uid", "uri", "url", "urn", "utf8", "uuid", "vm", "vpc",
-		"xml", "xsrf", "xss":
+	case "acl", "ami", "api", "arn", "ascii", "cidr", "cpu", "css", "dns", "eof", "fqdn", "gpu", "guid", "hdd",
+		"html", "http", "https", "iam", "id", "ip", "json", "kms", "mtu", "nat", "qps", "ram", "rpc", "sla",
+		"smtp", "sql", "ssd", "ssh", "ssl", "tcp", "tls", "ttl", "udp", "ui", "uid", "uri", "url", "urn", "utf8",
+		"uuid", "vm", "vpc", "vpn", "xml", "xsrf", "xss":
 		return true
 	}
 	return false

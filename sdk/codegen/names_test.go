@@ -97,6 +97,20 @@ func TestPackageName(t *testing.T) {
 	}
 }
 
+func TestReplacementNote(t *testing.T) {
+	for desc, stated := range map[string]bool{
+		"A change replaces the instance.":                true,
+		"Changing this forces a new resource.":           true,
+		"A change runs update, or replaces the resource": true,
+		"The zone's name.":                               false,
+		"Placement of the instance.":                     false,
+	} {
+		if got := replacementStated.MatchString(desc); got != stated {
+			t.Errorf("%q: replacement stated = %v, want %v", desc, got, stated)
+		}
+	}
+}
+
 func TestSentence(t *testing.T) {
 	tests := []struct{ name, desc, want string }{
 		{"Length", "The number of characters", "Length is the number of characters."},
@@ -105,8 +119,14 @@ func TestSentence(t *testing.T) {
 		{"Special", "Whether to include special characters", "Special says whether to include special characters."},
 		{"Password", "Password is like String.", "Password is like String."},
 		{"URL", "URL of the bucket.", "URL of the bucket."},
-		{"Keepers", "Arbitrary values", "Keepers arbitrary values."},
+		{"Keepers", "Arbitrary values", "Keepers are arbitrary values."},
 		{"ARN", "ARN", "ARN."},
+		{"EndpointURL", "Overrides the API endpoint", "EndpointURL overrides the API endpoint."},
+		{"CheckIntervalSec", "Seconds between two probes", "CheckIntervalSec is seconds between two probes."},
+		{"SecurityGroupIDs", "IDs of the groups", "SecurityGroupIDs are IDs of the groups."},
+		{"Status", "Current state of the zone", "Status is current state of the zone."},
+		{"MaxRetries", "How often a call is repeated", "MaxRetries says how often a call is repeated."},
+		{"Visibility", "public or private", "Visibility is public or private."},
 		{"Size", "", `Size is the "size" property.`},
 	}
 	for _, tt := range tests {

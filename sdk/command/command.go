@@ -34,14 +34,14 @@ type Command struct {
 	// Stderr is the standard error of the last create or update run, with one trailing newline removed. A
 	// secret when any input is a secret.
 	Stderr infra.Output[string]
-	// Stdin text passed to every command's standard input. A change runs update, or replaces the resource
+	// Stdin is text passed to every command's standard input. A change runs update, or replaces the resource
 	// when update is unset. Unset: standard input is empty.
 	Stdin infra.Output[string]
 	// Stdout is the standard output of the last create or update run, with one trailing newline removed. A
 	// secret when any input is a secret.
 	Stdout infra.Output[string]
-	// Triggers arbitrary values of any type; changing any of them replaces the resource, running create again
-	// (and the old delete). Use it to re-run a command when something it depends on changes.
+	// Triggers are arbitrary values of any type; changing any of them replaces the resource, running create
+	// again (and the old delete). Use it to re-run a command when something it depends on changes.
 	Triggers infra.Output[[]any]
 	// Update is the command to run when create, environment or stdin change. When set (before or after the
 	// change), such a change updates the resource in place by running it (or, if it has just been removed,
@@ -62,7 +62,7 @@ type CommandArgs struct {
 	// the resource. Unset: deleting only forgets the resource.
 	Delete infra.Input[string]
 	// Dir is the working directory of every command, absolute or relative to the directory infra runs in. A
-	// change replaces the resource. Unset: the directory infra runs in. Changing it replaces the resource.
+	// change replaces the resource. Unset: the directory infra runs in.
 	Dir infra.Input[string]
 	// Environment variables added to those of infra itself for every command. A change runs update, or
 	// replaces the resource when update is unset.
@@ -70,12 +70,11 @@ type CommandArgs struct {
 	// Interpreter is the program and leading arguments that run each command; the command string is appended
 	// as the last argument. Defaults to ["/bin/sh","-c"]. Changing it replaces the resource.
 	Interpreter infra.Input[[]string]
-	// Stdin text passed to every command's standard input. A change runs update, or replaces the resource
+	// Stdin is text passed to every command's standard input. A change runs update, or replaces the resource
 	// when update is unset. Unset: standard input is empty.
 	Stdin infra.Input[string]
-	// Triggers arbitrary values of any type; changing any of them replaces the resource, running create again
-	// (and the old delete). Use it to re-run a command when something it depends on changes. Changing it
-	// replaces the resource.
+	// Triggers are arbitrary values of any type; changing any of them replaces the resource, running create
+	// again (and the old delete). Use it to re-run a command when something it depends on changes.
 	Triggers infra.Input[[]any]
 	// Update is the command to run when create, environment or stdin change. When set (before or after the
 	// change), such a change updates the resource in place by running it (or, if it has just been removed,

@@ -12,23 +12,23 @@ import (
 type Data struct {
 	infra.CustomResourceState
 
-	// TriggersReplace any value; changing it replaces the resource, so that resources depending on it (with
-	// replaceOnChanges or deleteBeforeReplace) are replaced too. The triggersReplace output holds it
+	// TriggersReplace is any value; changing it replaces the resource, so that resources depending on it
+	// (with replaceOnChanges or deleteBeforeReplace) are replaced too. The triggersReplace output holds it
 	// unchanged. Unset: no value.
 	TriggersReplace infra.Output[any]
-	// Value any value (string, number, bool, list, map, secret, resource reference, or any nesting of them);
-	// the value output holds it unchanged. A change updates the resource in place. Unset: no value.
+	// Value is any value (string, number, bool, list, map, secret, resource reference, or any nesting of
+	// them); the value output holds it unchanged. A change updates the resource in place. Unset: no value.
 	Value infra.Output[any]
 }
 
 // DataArgs are the arguments of NewData.
 type DataArgs struct {
-	// TriggersReplace any value; changing it replaces the resource, so that resources depending on it (with
-	// replaceOnChanges or deleteBeforeReplace) are replaced too. The triggersReplace output holds it
-	// unchanged. Unset: no value. Changing it replaces the resource.
+	// TriggersReplace is any value; changing it replaces the resource, so that resources depending on it
+	// (with replaceOnChanges or deleteBeforeReplace) are replaced too. The triggersReplace output holds it
+	// unchanged. Unset: no value.
 	TriggersReplace infra.Input[any]
-	// Value any value (string, number, bool, list, map, secret, resource reference, or any nesting of them);
-	// the value output holds it unchanged. A change updates the resource in place. Unset: no value.
+	// Value is any value (string, number, bool, list, map, secret, resource reference, or any nesting of
+	// them); the value output holds it unchanged. A change updates the resource in place. Unset: no value.
 	Value infra.Input[any]
 }
 

@@ -15,8 +15,8 @@ type Provider struct {
 
 // ProviderArgs are the arguments of NewProvider: the provider's configuration.
 type ProviderArgs struct {
-	// LatencyMs milliseconds each create and update takes: a stand-in for a slow cloud API, for measuring how
-	// the engine schedules work. Unset: no delay.
+	// LatencyMs are milliseconds each create and update takes: a stand-in for a slow cloud API, for measuring
+	// how the engine schedules work. Unset: no delay.
 	LatencyMs infra.Input[int]
 }
 

@@ -36,8 +36,8 @@ type ProviderArgs struct {
 	Endpoint infra.Input[string]
 	// Endpoints is the per-service base URLs, keyed by compute or dns; they take precedence over endpoint.
 	Endpoints infra.Input[map[string]string]
-	// MaxRetries how often a call refused with 429 (rate limited), 500, 502, 503 or 504 is repeated, with
-	// jittered exponential backoff and the Retry-After the service asks for. Defaults to 10.
+	// MaxRetries says how often a call refused with 429 (rate limited), 500, 502, 503 or 504 is repeated,
+	// with jittered exponential backoff and the Retry-After the service asks for. Defaults to 10.
 	MaxRetries infra.Input[int]
 	// PollInterval is the shortest wait between two polls of an operation, an instance's status or a DNS
 	// change, as a duration such as 2s; waits grow from it to ten times it. A short one such as 100ms suits

@@ -11,7 +11,7 @@ import (
 type Integer struct {
 	infra.CustomResourceState
 
-	// Keepers arbitrary values that are kept with the result; changing any of them generates a new value.
+	// Keepers are arbitrary values that are kept with the result; changing any of them generates a new value.
 	Keepers infra.Output[map[string]string]
 	// Max is the largest value the result may take (inclusive); at least min. Between -9007199254740991 and
 	// 9007199254740991.
@@ -25,7 +25,7 @@ type Integer struct {
 
 // IntegerArgs are the arguments of NewInteger.
 type IntegerArgs struct {
-	// Keepers arbitrary values that are kept with the result; changing any of them generates a new value.
+	// Keepers are arbitrary values that are kept with the result; changing any of them generates a new value.
 	// Changing it replaces the resource.
 	Keepers infra.Input[map[string]string]
 	// Max is the largest value the result may take (inclusive); at least min. Between -9007199254740991 and

@@ -12,8 +12,8 @@ import (
 type String struct {
 	infra.CustomResourceState
 
-	// Keepers arbitrary values that are kept with the result; changing any of them generates a new value. Use
-	// it to tie the value's lifetime to something else, such as an image ID.
+	// Keepers are arbitrary values that are kept with the result; changing any of them generates a new value.
+	// Use it to tie the value's lifetime to something else, such as an image ID.
 	Keepers infra.Output[map[string]string]
 	// Length is the number of characters to generate (at least 1, at most 1048576).
 	Length infra.Output[int]
@@ -44,8 +44,8 @@ type String struct {
 
 // StringArgs are the arguments of NewString.
 type StringArgs struct {
-	// Keepers arbitrary values that are kept with the result; changing any of them generates a new value. Use
-	// it to tie the value's lifetime to something else, such as an image ID. Changing it replaces the
+	// Keepers are arbitrary values that are kept with the result; changing any of them generates a new value.
+	// Use it to tie the value's lifetime to something else, such as an image ID. Changing it replaces the
 	// resource.
 	Keepers infra.Input[map[string]string]
 	// Length is the number of characters to generate (at least 1, at most 1048576). Required. Changing it

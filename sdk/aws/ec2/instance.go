@@ -63,30 +63,29 @@ type Instance struct {
 // InstanceArgs are the arguments of NewInstance.
 type InstanceArgs struct {
 	// AMI is the ID of the image to boot (ami-...), for example from aws:ec2:getAmi. A change replaces the
-	// instance. Required. Changing it replaces the resource.
+	// instance. Required.
 	AMI infra.Input[string]
 	// AssociatePublicIPAddress says whether the instance gets a public IPv4 address. Unset: what the subnet
-	// says (default subnets give one). A change replaces the instance. Changing it replaces the resource.
+	// says (default subnets give one). A change replaces the instance.
 	AssociatePublicIPAddress infra.Input[bool]
 	// InstanceType is the instance type, such as t3.micro. A change stops the instance, changes its type and
 	// starts it again (its public IP changes). Defaults to "t3.micro".
 	InstanceType infra.Input[string]
 	// KeyName is the name of the EC2 key pair whose public key is installed for SSH. A change replaces the
-	// instance. Changing it replaces the resource.
+	// instance.
 	KeyName infra.Input[string]
 	// SecurityGroupIDs is the security groups of the instance's network interface, in its subnet's VPC.
 	// Unset: the VPC's default group. A change updates the instance in place.
 	SecurityGroupIDs infra.Input[[]string]
 	// SubnetID is the subnet to launch in. Unset: the default subnet of the region's first availability zone.
-	// A change replaces the instance. Changing it replaces the resource.
+	// A change replaces the instance.
 	SubnetID infra.Input[string]
 	// Tags is the tags of the instance (the console shows Name). The provider's default tags are added. A
 	// change updates the instance in place.
 	Tags infra.Input[map[string]string]
 	// UserData is the user data passed to the instance at first boot, typically a cloud-init script or
 	// #cloud-config document (at most 16 KiB; the provider base64-encodes it). Cloud-init reads it only at
-	// first boot, so a change replaces the instance. Wrap it in a secret if it holds one. Changing it
-	// replaces the resource.
+	// first boot, so a change replaces the instance. Wrap it in a secret if it holds one.
 	UserData infra.Input[string]
 }
 

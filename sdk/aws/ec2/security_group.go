@@ -38,7 +38,7 @@ type SecurityGroup struct {
 // SecurityGroupArgs are the arguments of NewSecurityGroup.
 type SecurityGroupArgs struct {
 	// Description is the group's description. A change replaces the group (EC2 cannot change it). Defaults to
-	// "Managed by infra". Changing it replaces the resource.
+	// "Managed by infra".
 	Description infra.Input[string]
 	// Egress is the rules for traffic going out. Unset: the allow-all rule EC2 gives every new group is kept
 	// and egress is not managed; set (even to an empty list), exactly these rules.
@@ -46,12 +46,11 @@ type SecurityGroupArgs struct {
 	// Ingress is the rules for traffic coming in. Unset or empty: none.
 	Ingress infra.Input[[]SecurityGroupRule]
 	// Name is the group's name, unique in its VPC. Unset: the resource's name with a random suffix. A change
-	// replaces the group. Changing it replaces the resource.
+	// replaces the group.
 	Name infra.Input[string]
 	// Tags is the tags of the group. The provider's default tags are added.
 	Tags infra.Input[map[string]string]
-	// VPCID is the VPC of the group. Unset: the region's default VPC. A change replaces the group. Changing
-	// it replaces the resource.
+	// VPCID is the VPC of the group. Unset: the region's default VPC. A change replaces the group.
 	VPCID infra.Input[string]
 }
 

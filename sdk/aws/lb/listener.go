@@ -40,8 +40,7 @@ type ListenerArgs struct {
 	CertificateARN infra.Input[string]
 	// DefaultActions is the actions the listener takes on requests: usually one forward action.
 	DefaultActions infra.Input[[]ListenerAction]
-	// LoadBalancerARN is the ARN of the load balancer. A change replaces the listener. Required. Changing it
-	// replaces the resource.
+	// LoadBalancerARN is the ARN of the load balancer. A change replaces the listener. Required.
 	LoadBalancerARN infra.Input[string]
 	// Port is the port the listener accepts connections on. A change updates it in place. Required.
 	Port infra.Input[int]

@@ -53,14 +53,13 @@ type LoadBalancerArgs struct {
 	// "ipv4".
 	IPAddressType infra.Input[string]
 	// Internal says whether the load balancer is reachable only from inside its VPC (scheme internal) rather
-	// than from the internet. A change replaces it. Defaults to false. Changing it replaces the resource.
+	// than from the internet. A change replaces it. Defaults to false.
 	Internal infra.Input[bool]
 	// LoadBalancerType is the type: application or network. A change replaces the load balancer. Defaults to
-	// "application". Changing it replaces the resource.
+	// "application".
 	LoadBalancerType infra.Input[string]
 	// Name is the load balancer's name: up to 32 letters, digits and hyphens, unique in the region. Unset:
-	// the resource's name cut to fit, with a random suffix. A change replaces it. Changing it replaces the
-	// resource.
+	// the resource's name cut to fit, with a random suffix. A change replaces it.
 	Name infra.Input[string]
 	// SecurityGroups is the security groups of an application load balancer (or of a network load balancer
 	// created with some). Unset: the VPC's default group. A change updates it in place.

@@ -44,23 +44,20 @@ type TargetGroupArgs struct {
 	// HealthCheck is the health check of the targets. A change updates the group in place.
 	HealthCheck infra.Input[HealthCheck]
 	// Name is the group's name: up to 32 letters, digits and hyphens, unique in the region. Unset: the
-	// resource's name cut to fit, with a random suffix. A change replaces the group. Changing it replaces the
-	// resource.
+	// resource's name cut to fit, with a random suffix. A change replaces the group.
 	Name infra.Input[string]
 	// Port is the port targets receive traffic on (unless a target's attachment names another). A change
-	// replaces the group. Required. Changing it replaces the resource.
+	// replaces the group. Required.
 	Port infra.Input[int]
 	// Protocol is the protocol of the traffic: HTTP or HTTPS (for application load balancers), TCP, TLS, UDP
-	// or TCP_UDP (for network load balancers). A change replaces the group. Defaults to "HTTP". Changing it
-	// replaces the resource.
+	// or TCP_UDP (for network load balancers). A change replaces the group. Defaults to "HTTP".
 	Protocol infra.Input[string]
 	// Tags is the tags of the group. The provider's default tags are added.
 	Tags infra.Input[map[string]string]
 	// TargetType is the kind of targets: instance (targets are instance IDs) or ip (targets are addresses). A
-	// change replaces the group. Defaults to "instance". Changing it replaces the resource.
+	// change replaces the group. Defaults to "instance".
 	TargetType infra.Input[string]
-	// VPCID is the VPC of the targets. Unset: the region's default VPC. A change replaces the group. Changing
-	// it replaces the resource.
+	// VPCID is the VPC of the targets. Unset: the region's default VPC. A change replaces the group.
 	VPCID infra.Input[string]
 }
 

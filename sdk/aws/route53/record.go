@@ -18,8 +18,8 @@ type Record struct {
 	// AllowOverwrite says whether the create may take over a record of the same name and type that exists
 	// already; otherwise such a record is an error, unless it already holds exactly these values.
 	AllowOverwrite infra.Output[bool]
-	// Fqdn is the record's name as Route 53 stores it, without the final dot.
-	Fqdn infra.Output[string]
+	// FQDN is the record's name as Route 53 stores it, without the final dot.
+	FQDN infra.Output[string]
 	// Name is the record's full name, such as www.example.com (within the zone). A change replaces the
 	// record.
 	Name infra.Output[string]
@@ -43,7 +43,7 @@ type RecordArgs struct {
 	// already; otherwise such a record is an error, unless it already holds exactly these values.
 	AllowOverwrite infra.Input[bool]
 	// Name is the record's full name, such as www.example.com (within the zone). A change replaces the
-	// record. Required. Changing it replaces the resource.
+	// record. Required.
 	Name infra.Input[string]
 	// Records is the values, such as addresses for A records. TXT values are quoted for you when they are
 	// not. Exactly one of records and alias.
@@ -52,10 +52,9 @@ type RecordArgs struct {
 	// alias.
 	TTL infra.Input[int]
 	// Type is the record type: A, AAAA, CNAME, TXT, MX, NS, SRV, CAA or PTR. A change replaces the record.
-	// Required. Changing it replaces the resource.
+	// Required.
 	Type infra.Input[string]
-	// ZoneID is the ID of the hosted zone (a Zone's zoneId). A change replaces the record. Required. Changing
-	// it replaces the resource.
+	// ZoneID is the ID of the hosted zone (a Zone's zoneId). A change replaces the record. Required.
 	ZoneID infra.Input[string]
 }
 
@@ -88,7 +87,7 @@ func NewRecord(ctx *infra.Context, name string, args *RecordArgs, opts ...infra.
 	r := &Record{CustomResourceState: reg.CustomState()}
 	r.Alias = infra.OutputProp[Alias](reg, "alias")
 	r.AllowOverwrite = infra.OutputProp[bool](reg, "allowOverwrite")
-	r.Fqdn = infra.OutputProp[string](reg, "fqdn")
+	r.FQDN = infra.OutputProp[string](reg, "fqdn")
 	r.Name = infra.OutputProp[string](reg, "name")
 	r.Records = infra.OutputProp[[]string](reg, "records")
 	r.TTL = infra.OutputProp[int](reg, "ttl")

@@ -42,13 +42,12 @@ type ZoneArgs struct {
 	// ForceDestroy says whether to delete every record of the zone (not only those this program manages) when
 	// the zone is deleted; otherwise a zone with records left is not deleted.
 	ForceDestroy infra.Input[bool]
-	// Name is the domain name, such as example.com. A change replaces the zone. Required. Changing it
-	// replaces the resource.
+	// Name is the domain name, such as example.com. A change replaces the zone. Required.
 	Name infra.Input[string]
 	// Tags is the tags of the zone. The provider's default tags are added.
 	Tags infra.Input[map[string]string]
 	// VPCID is the VPC a private zone answers in (in the provider's region). Unset: a public zone. A change
-	// replaces the zone. Changing it replaces the resource.
+	// replaces the zone.
 	VPCID infra.Input[string]
 }
 

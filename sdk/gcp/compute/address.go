@@ -15,7 +15,7 @@ type Address struct {
 
 	// Address is the address to reserve. Unset: Google picks one.
 	Address infra.Output[string]
-	// AddressType EXTERNAL (reachable from the internet) or INTERNAL (from a subnetwork's range).
+	// AddressType is EXTERNAL (reachable from the internet) or INTERNAL (from a subnetwork's range).
 	AddressType infra.Output[string]
 	// Description is a description of the address.
 	Description infra.Output[string]
@@ -36,7 +36,7 @@ type Address struct {
 	Region infra.Output[string]
 	// SelfLink is the address's URL.
 	SelfLink infra.Output[string]
-	// Status RESERVED, or IN_USE once a forwarding rule or an instance uses it.
+	// Status is RESERVED, or IN_USE once a forwarding rule or an instance uses it.
 	Status infra.Output[string]
 	// Subnetwork is the subnetwork an internal address is taken from. Unset: the region's default subnetwork.
 	Subnetwork infra.Output[string]
@@ -46,8 +46,8 @@ type Address struct {
 type AddressArgs struct {
 	// Address is the address to reserve. Unset: Google picks one. Changing it replaces the resource.
 	Address infra.Input[string]
-	// AddressType EXTERNAL (reachable from the internet) or INTERNAL (from a subnetwork's range). Defaults to
-	// "EXTERNAL". Changing it replaces the resource.
+	// AddressType is EXTERNAL (reachable from the internet) or INTERNAL (from a subnetwork's range). Defaults
+	// to "EXTERNAL". Changing it replaces the resource.
 	AddressType infra.Input[string]
 	// Description is a description of the address. Changing it replaces the resource.
 	Description infra.Input[string]

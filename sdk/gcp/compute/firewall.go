@@ -12,15 +12,15 @@ import (
 type Firewall struct {
 	infra.CustomResourceState
 
-	// Allows what the rule allows. Give allows or denies.
+	// Allows says what the rule allows. Give allows or denies.
 	Allows infra.Output[[]FirewallRule]
-	// Denies what the rule denies.
+	// Denies says what the rule denies.
 	Denies infra.Output[[]FirewallRule]
 	// Description is a description of the rule.
 	Description infra.Output[string]
 	// DestinationRanges is the ranges an egress rule applies to traffic to.
 	DestinationRanges infra.Output[[]string]
-	// Direction INGRESS (traffic to the targets) or EGRESS (traffic from them).
+	// Direction is INGRESS (traffic to the targets) or EGRESS (traffic from them).
 	Direction infra.Output[string]
 	// Disabled says whether the rule is switched off.
 	Disabled infra.Output[bool]
@@ -47,15 +47,15 @@ type Firewall struct {
 
 // FirewallArgs are the arguments of NewFirewall.
 type FirewallArgs struct {
-	// Allows what the rule allows. Give allows or denies.
+	// Allows says what the rule allows. Give allows or denies.
 	Allows infra.Input[[]FirewallRule]
-	// Denies what the rule denies.
+	// Denies says what the rule denies.
 	Denies infra.Input[[]FirewallRule]
 	// Description is a description of the rule.
 	Description infra.Input[string]
 	// DestinationRanges is the ranges an egress rule applies to traffic to.
 	DestinationRanges infra.Input[[]string]
-	// Direction INGRESS (traffic to the targets) or EGRESS (traffic from them). Defaults to "INGRESS".
+	// Direction is INGRESS (traffic to the targets) or EGRESS (traffic from them). Defaults to "INGRESS".
 	Direction infra.Input[string]
 	// Disabled says whether the rule is switched off. Defaults to false.
 	Disabled infra.Input[bool]

@@ -22,7 +22,7 @@ type ForwardingRule struct {
 	// IPAddress is the address traffic is received on: a static address (a gcp:compute:Address's ipAddress).
 	// Unset: an ephemeral one.
 	IPAddress infra.Output[string]
-	// IPProtocol TCP or UDP.
+	// IPProtocol is TCP or UDP.
 	IPProtocol infra.Output[string]
 	// Labels is the labels of the rule; the provider's default labels are added. A change updates them in
 	// place.
@@ -49,7 +49,7 @@ type ForwardingRuleArgs struct {
 	// IPAddress is the address traffic is received on: a static address (a gcp:compute:Address's ipAddress).
 	// Unset: an ephemeral one. Changing it replaces the resource.
 	IPAddress infra.Input[string]
-	// IPProtocol TCP or UDP. Defaults to "TCP". Changing it replaces the resource.
+	// IPProtocol is TCP or UDP. Defaults to "TCP". Changing it replaces the resource.
 	IPProtocol infra.Input[string]
 	// Labels is the labels of the rule; the provider's default labels are added. A change updates them in
 	// place.

@@ -31,7 +31,7 @@ type GetImageArgs struct {
 
 // GetImageResult is the result of GetImage.
 type GetImageResult struct {
-	// Architecture X86_64 or ARM64.
+	// Architecture is X86_64 or ARM64.
 	Architecture string `infra:"architecture"`
 	// Description is the image's description.
 	Description string `infra:"description"`

@@ -12,11 +12,11 @@ import (
 type HealthCheck struct {
 	infra.CustomResourceState
 
-	// CheckIntervalSec seconds between two probes.
+	// CheckIntervalSec is seconds between two probes.
 	CheckIntervalSec infra.Output[int]
 	// Description is a description of the health check.
 	Description infra.Output[string]
-	// HealthyThreshold successes in a row that make a backend healthy.
+	// HealthyThreshold is successes in a row that make a backend healthy.
 	HealthyThreshold infra.Output[int]
 	// Name is the health check's name. Unset: derived from the resource's name with a random suffix.
 	Name infra.Output[string]
@@ -28,21 +28,21 @@ type HealthCheck struct {
 	RequestPath infra.Output[string]
 	// SelfLink is the health check's URL.
 	SelfLink infra.Output[string]
-	// TimeoutSec seconds a probe may take; at most checkIntervalSec.
+	// TimeoutSec is seconds a probe may take; at most checkIntervalSec.
 	TimeoutSec infra.Output[int]
-	// Type HTTP (a GET of requestPath must answer 200) or TCP (a connection must open).
+	// Type is HTTP (a GET of requestPath must answer 200) or TCP (a connection must open).
 	Type infra.Output[string]
-	// UnhealthyThreshold failures in a row that make a backend unhealthy.
+	// UnhealthyThreshold is failures in a row that make a backend unhealthy.
 	UnhealthyThreshold infra.Output[int]
 }
 
 // HealthCheckArgs are the arguments of NewHealthCheck.
 type HealthCheckArgs struct {
-	// CheckIntervalSec seconds between two probes. Defaults to 5.
+	// CheckIntervalSec is seconds between two probes. Defaults to 5.
 	CheckIntervalSec infra.Input[int]
 	// Description is a description of the health check.
 	Description infra.Input[string]
-	// HealthyThreshold successes in a row that make a backend healthy. Defaults to 2.
+	// HealthyThreshold is successes in a row that make a backend healthy. Defaults to 2.
 	HealthyThreshold infra.Input[int]
 	// Name is the health check's name. Unset: derived from the resource's name with a random suffix. Changing
 	// it replaces the resource.
@@ -53,11 +53,12 @@ type HealthCheckArgs struct {
 	Project infra.Input[string]
 	// RequestPath is the path an HTTP check requests. Unset: /.
 	RequestPath infra.Input[string]
-	// TimeoutSec seconds a probe may take; at most checkIntervalSec. Defaults to 5.
+	// TimeoutSec is seconds a probe may take; at most checkIntervalSec. Defaults to 5.
 	TimeoutSec infra.Input[int]
-	// Type HTTP (a GET of requestPath must answer 200) or TCP (a connection must open). Defaults to "HTTP".
+	// Type is HTTP (a GET of requestPath must answer 200) or TCP (a connection must open). Defaults to
+	// "HTTP".
 	Type infra.Input[string]
-	// UnhealthyThreshold failures in a row that make a backend unhealthy. Defaults to 2.
+	// UnhealthyThreshold is failures in a row that make a backend unhealthy. Defaults to 2.
 	UnhealthyThreshold infra.Input[int]
 }
 

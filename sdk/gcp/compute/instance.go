@@ -35,7 +35,7 @@ type Instance struct {
 	// MachineType is the machine type, such as e2-micro or n2-standard-2. A change stops the instance,
 	// changes it and starts it again when allowStoppingForUpdate is set, and replaces it otherwise.
 	MachineType infra.Output[string]
-	// Metadata other metadata keys and values. A change updates the metadata in place, naming its
+	// Metadata is other metadata keys and values. A change updates the metadata in place, naming its
 	// fingerprint.
 	Metadata infra.Output[map[string]string]
 	// Name is the instance's name (its hostname). Unset: derived from the resource's name with a random
@@ -76,7 +76,7 @@ type InstanceArgs struct {
 	// AllowStoppingForUpdate says whether a change of machineType or serviceAccount may stop the instance to
 	// make it; otherwise such a change replaces the instance. Defaults to false.
 	AllowStoppingForUpdate infra.Input[bool]
-	// BootDisk is the boot disk. A change replaces the instance. Required. Changing it replaces the resource.
+	// BootDisk is the boot disk. A change replaces the instance. Required.
 	BootDisk infra.Input[BootDisk]
 	// ExternalIP is the instance's external IPv4 address: ephemeral (Google picks one), none (no external
 	// address), or a reserved address (a gcp:compute:Address's ipAddress). Defaults to "ephemeral". Changing
@@ -89,7 +89,7 @@ type InstanceArgs struct {
 	// changes it and starts it again when allowStoppingForUpdate is set, and replaces it otherwise. Defaults
 	// to "e2-micro".
 	MachineType infra.Input[string]
-	// Metadata other metadata keys and values. A change updates the metadata in place, naming its
+	// Metadata is other metadata keys and values. A change updates the metadata in place, naming its
 	// fingerprint.
 	Metadata infra.Input[map[string]string]
 	// Name is the instance's name (its hostname). Unset: derived from the resource's name with a random

@@ -17,8 +17,8 @@ type Network struct {
 	AutoCreateSubnetworks infra.Output[bool]
 	// Description is a description of the network. A change replaces it.
 	Description infra.Output[string]
-	// Mtu is the maximum transmission unit in bytes, 1300 to 8896. Unset: 1460. A change replaces it.
-	Mtu infra.Output[int]
+	// MTU is the maximum transmission unit in bytes, 1300 to 8896. Unset: 1460. A change replaces it.
+	MTU infra.Output[int]
 	// Name is the network's name. Unset: derived from the resource's name with a random suffix. A change
 	// replaces it.
 	Name infra.Output[string]
@@ -26,7 +26,7 @@ type Network struct {
 	NetworkID infra.Output[string]
 	// Project is the project of the network. Unset: the provider's project.
 	Project infra.Output[string]
-	// RoutingMode REGIONAL (routers advertise the subnetworks of their region) or GLOBAL. A change updates
+	// RoutingMode is REGIONAL (routers advertise the subnetworks of their region) or GLOBAL. A change updates
 	// the network in place.
 	RoutingMode infra.Output[string]
 	// SelfLink is the network's URL.
@@ -36,20 +36,19 @@ type Network struct {
 // NetworkArgs are the arguments of NewNetwork.
 type NetworkArgs struct {
 	// AutoCreateSubnetworks says whether Google creates a subnetwork in every region (auto mode). A change
-	// replaces it. Defaults to false. Changing it replaces the resource.
+	// replaces it. Defaults to false.
 	AutoCreateSubnetworks infra.Input[bool]
-	// Description is a description of the network. A change replaces it. Changing it replaces the resource.
+	// Description is a description of the network. A change replaces it.
 	Description infra.Input[string]
-	// Mtu is the maximum transmission unit in bytes, 1300 to 8896. Unset: 1460. A change replaces it.
-	// Changing it replaces the resource.
-	Mtu infra.Input[int]
+	// MTU is the maximum transmission unit in bytes, 1300 to 8896. Unset: 1460. A change replaces it.
+	MTU infra.Input[int]
 	// Name is the network's name. Unset: derived from the resource's name with a random suffix. A change
-	// replaces it. Changing it replaces the resource.
+	// replaces it.
 	Name infra.Input[string]
 	// Project is the project of the network. Unset: the provider's project. Changing it replaces the
 	// resource.
 	Project infra.Input[string]
-	// RoutingMode REGIONAL (routers advertise the subnetworks of their region) or GLOBAL. A change updates
+	// RoutingMode is REGIONAL (routers advertise the subnetworks of their region) or GLOBAL. A change updates
 	// the network in place. Defaults to "REGIONAL".
 	RoutingMode infra.Input[string]
 }
@@ -62,7 +61,7 @@ func NewNetwork(ctx *infra.Context, name string, args *NetworkArgs, opts ...infr
 	reg, err := ctx.RegisterResource("gcp:compute:Network", name, infra.Props{
 		"autoCreateSubnetworks": infra.Prop(args.AutoCreateSubnetworks),
 		"description":           infra.Prop(args.Description),
-		"mtu":                   infra.Prop(args.Mtu),
+		"mtu":                   infra.Prop(args.MTU),
 		"name":                  infra.Prop(args.Name),
 		"project":               infra.Prop(args.Project),
 		"routingMode":           infra.Prop(args.RoutingMode),
@@ -73,7 +72,7 @@ func NewNetwork(ctx *infra.Context, name string, args *NetworkArgs, opts ...infr
 	r := &Network{CustomResourceState: reg.CustomState()}
 	r.AutoCreateSubnetworks = infra.OutputProp[bool](reg, "autoCreateSubnetworks")
 	r.Description = infra.OutputProp[string](reg, "description")
-	r.Mtu = infra.OutputProp[int](reg, "mtu")
+	r.MTU = infra.OutputProp[int](reg, "mtu")
 	r.Name = infra.OutputProp[string](reg, "name")
 	r.NetworkID = infra.OutputProp[string](reg, "networkId")
 	r.Project = infra.OutputProp[string](reg, "project")

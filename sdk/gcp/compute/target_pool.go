@@ -26,7 +26,7 @@ type TargetPool struct {
 	Region infra.Output[string]
 	// SelfLink is the pool's URL.
 	SelfLink infra.Output[string]
-	// SessionAffinity NONE, CLIENT_IP or CLIENT_IP_PROTO: which connections go to the same instance.
+	// SessionAffinity is NONE, CLIENT_IP or CLIENT_IP_PROTO: which connections go to the same instance.
 	SessionAffinity infra.Output[string]
 }
 
@@ -44,8 +44,8 @@ type TargetPoolArgs struct {
 	Project infra.Input[string]
 	// Region is the region. Unset: the provider's region. Changing it replaces the resource.
 	Region infra.Input[string]
-	// SessionAffinity NONE, CLIENT_IP or CLIENT_IP_PROTO: which connections go to the same instance. Defaults
-	// to "NONE". Changing it replaces the resource.
+	// SessionAffinity is NONE, CLIENT_IP or CLIENT_IP_PROTO: which connections go to the same instance.
+	// Defaults to "NONE". Changing it replaces the resource.
 	SessionAffinity infra.Input[string]
 }
 

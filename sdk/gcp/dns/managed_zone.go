@@ -29,7 +29,7 @@ type ManagedZone struct {
 	NameServers infra.Output[[]string]
 	// Project is the project. Unset: the provider's project.
 	Project infra.Output[string]
-	// Visibility public or private.
+	// Visibility is public or private.
 	Visibility infra.Output[string]
 	// ZoneID is the zone's numeric ID.
 	ZoneID infra.Output[string]
@@ -53,7 +53,7 @@ type ManagedZoneArgs struct {
 	Name infra.Input[string]
 	// Project is the project. Unset: the provider's project. Changing it replaces the resource.
 	Project infra.Input[string]
-	// Visibility public or private. Defaults to "public". Changing it replaces the resource.
+	// Visibility is public or private. Defaults to "public". Changing it replaces the resource.
 	Visibility infra.Input[string]
 }
 

@@ -22,7 +22,7 @@ type RecordSet struct {
 	Rrdatas infra.Output[[]string]
 	// TTL is the time to live in seconds.
 	TTL infra.Output[int]
-	// Type A, AAAA, CNAME, TXT or MX.
+	// Type is A, AAAA, CNAME, TXT or MX.
 	Type infra.Output[string]
 }
 
@@ -39,7 +39,7 @@ type RecordSetArgs struct {
 	Rrdatas infra.Input[[]string]
 	// TTL is the time to live in seconds. Defaults to 300.
 	TTL infra.Input[int]
-	// Type A, AAAA, CNAME, TXT or MX. Required. Changing it replaces the resource.
+	// Type is A, AAAA, CNAME, TXT or MX. Required. Changing it replaces the resource.
 	Type infra.Input[string]
 }
 

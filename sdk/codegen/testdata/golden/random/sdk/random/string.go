@@ -23,7 +23,7 @@ type String struct {
 
 // StringArgs are the arguments of NewString.
 type StringArgs struct {
-	// Keepers arbitrary values that, when changed, replace the string. Changing it replaces the resource.
+	// Keepers are arbitrary values that, when changed, replace the string.
 	Keepers infra.Input[map[string]string]
 	// Length is the number of characters of the result. Required. Changing it replaces the resource.
 	Length infra.Input[int]

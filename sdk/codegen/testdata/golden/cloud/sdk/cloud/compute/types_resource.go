@@ -25,7 +25,7 @@ type TypesArgs struct {
 	Name   infra.Input[string]
 	// Nodes is the "nodes" property. Required.
 	Nodes infra.Input[map[string]cloud.Node]
-	// Payload any value at all. Required.
+	// Payload is any value at all. Required.
 	Payload infra.Input[any]
 	// Weight is the "weight" property. Required.
 	Weight infra.Input[float64]

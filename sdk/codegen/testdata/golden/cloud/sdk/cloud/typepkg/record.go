@@ -11,7 +11,7 @@ import (
 type Record struct {
 	infra.CustomResourceState
 
-	Fqdn infra.Output[string]
+	FQDN infra.Output[string]
 }
 
 // RecordArgs are the arguments of NewRecord.
@@ -38,6 +38,6 @@ func NewRecord(ctx *infra.Context, name string, args *RecordArgs, opts ...infra.
 		return nil, err
 	}
 	r := &Record{CustomResourceState: reg.CustomState()}
-	r.Fqdn = infra.OutputProp[string](reg, "fqdn")
+	r.FQDN = infra.OutputProp[string](reg, "fqdn")
 	return r, nil
 }
