@@ -35,8 +35,7 @@ func (f *fakeTarget) Register(_ context.Context, reg *deploy.Registration) (*dep
 	case "bad":
 		return nil, errors.New("bad: its provider refused it")
 	case "boom":
-		var m map[string]int
-		m["x"]++
+		panic("a bug while registering " + reg.Name)
 	}
 	return &deploy.Result{URN: resource.NewURN("dev", "shop", "", reg.Type, reg.Name), ID: reg.Name + "-1",
 		Outputs: resource.PropertyMap{"id": resource.NewString(reg.Name + "-1")}}, nil
