@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/infrago/infra/internal/simserve"
 
 	"github.com/infrago/infra/providers/aws/sim"
 	"github.com/infrago/infra/stacks/secrets/kmssim/awskms"
@@ -29,15 +32,67 @@ with their real SDKs; only the endpoint changes.`,
 	return cmd
 }
 
+// simCommonFlags are the settings every `infra sim` command has: where to listen, the faults all simulators
+// inject, the page size and the request log.
+type simCommonFlags struct {
+	listen           string
+	throttle, errors float64
+	latency, jitter  time.Duration
+	pageSize         int
+	logRequests      bool
+}
+
+// simFlagHelp is what the common flags mean on one simulator: its throttling and server errors, and its own
+// page size limit.
+type simFlagHelp struct {
+	listen, throttle, errors, pageSize string
+}
+
+// register declares the common flags on fl.
+func (c *simCommonFlags) register(fl *pflag.FlagSet, h simFlagHelp) {
+	fl.StringVar(&c.listen, "listen", h.listen, "the address to serve on (port 0: any free port)")
+	fl.Float64Var(&c.throttle, "throttle", 0, h.throttle)
+	fl.Float64Var(&c.errors, "errors", 0, h.errors)
+	fl.DurationVar(&c.latency, "latency", 0, "latency added to every request")
+	fl.DurationVar(&c.jitter, "latency-jitter", 0, "up to this much more latency, drawn at random per request")
+	fl.IntVar(&c.pageSize, "page-size", 0, h.pageSize)
+	fl.BoolVar(&c.logRequests, "log", false, "print one line per request served")
+}
+
+// requestLog is the simulator's per-request logger writing to stderr, or nil without --log.
+func (c simCommonFlags) requestLog(stderr io.Writer) func(string) {
+	if !c.logRequests {
+		return nil
+	}
+	return func(line string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05.000"), line) }
+}
+
+// serveSim serves one simulator until ctx is done or the process is interrupted: start begins serving, banner
+// says how to use the simulator at its URL, and name ("AWS simulator") titles the messages.
+func serveSim(ctx context.Context, stdout io.Writer, name string, start func(context.Context) (*simserve.Listening, error),
+	banner func(url string) string) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	l, err := start(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s listening on %s\n%s", name, l.URL, banner(l.URL))
+	<-l.Done()
+	if err := l.Close(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	fmt.Fprintf(stdout, "%s stopped.\n", name)
+	return nil
+}
+
 // simFlags are the settings of `infra sim aws`.
 type simFlags struct {
-	listen, region           string
-	throttle, errors         float64
-	latency, jitter, window  time.Duration
+	simCommonFlags
+	region                   string
+	window                   time.Duration
 	instanceStart, lbActive  time.Duration
 	changeSync, instanceStop time.Duration
-	pageSize                 int
-	logRequests              bool
 }
 
 func (a *app) simAWSCommand() *cobra.Command {
@@ -66,19 +121,16 @@ Stop it with Ctrl-C.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.listen, "listen", "127.0.0.1:4566", "the address to serve on (port 0: any free port)")
+	f.register(fl, simFlagHelp{listen: "127.0.0.1:4566",
+		throttle: "the share of requests refused with the service's throttling error (0 to 1)",
+		errors:   "the share of requests refused with a 5xx server error (0 to 1)",
+		pageSize: "cap every page of a paginated call at this many items (0: AWS's own limits)"})
 	fl.StringVar(&f.region, "region", sim.DefaultRegion, "the region to simulate")
-	fl.Float64Var(&f.throttle, "throttle", 0, "the share of requests refused with the service's throttling error (0 to 1)")
-	fl.Float64Var(&f.errors, "errors", 0, "the share of requests refused with a 5xx server error (0 to 1)")
-	fl.DurationVar(&f.latency, "latency", 0, "latency added to every request")
-	fl.DurationVar(&f.jitter, "latency-jitter", 0, "up to this much more latency, drawn at random per request")
 	fl.DurationVar(&f.window, "consistency-window", 0, "how long a new object is not found by its ID yet (eventual consistency)")
 	fl.DurationVar(&f.instanceStart, "instance-start", time.Second, "how long an instance stays pending")
 	fl.DurationVar(&f.instanceStop, "instance-stop", 500*time.Millisecond, "how long an instance takes to stop or terminate")
 	fl.DurationVar(&f.lbActive, "lb-active", time.Second, "how long a load balancer stays provisioning")
 	fl.DurationVar(&f.changeSync, "change-sync", 500*time.Millisecond, "how long a Route 53 change stays PENDING")
-	fl.IntVar(&f.pageSize, "page-size", 0, "cap every page of a paginated call at this many items (0: AWS's own limits)")
-	fl.BoolVar(&f.logRequests, "log", false, "print one line per request served")
 	return cmd
 }
 
@@ -89,9 +141,7 @@ func runAWSSim(ctx context.Context, stdout, stderr io.Writer, f simFlags) error 
 		Faults: sim.Faults{ThrottleRate: f.throttle, ErrorRate: f.errors, Latency: sim.Duration(f.latency),
 			LatencyJitter: sim.Duration(f.jitter), ConsistencyWindow: sim.Duration(f.window)},
 		Timing: sim.Timing{InstanceStart: f.instanceStart, InstanceStop: f.instanceStop, LoadBalancerActive: f.lbActive, ChangeSync: f.changeSync},
-	}
-	if f.logRequests {
-		opts.Log = func(line string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05.000"), line) }
+		Log:    f.requestLog(stderr),
 	}
 	if err := opts.Validate(); err != nil {
 		return fmt.Errorf("infra sim aws: %w", err)
@@ -102,15 +152,9 @@ func runAWSSim(ctx context.Context, stdout, stderr io.Writer, f simFlags) error 
 		return fmt.Errorf("infra sim aws: %w", err)
 	}
 	opts.KMS = kms
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	s := sim.New(opts)
-	l, err := s.Start(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, `AWS simulator listening on %[1]s
-  services: EC2, Elastic Load Balancing v2, Route 53, KMS; region %[2]s; account %[3]s
+	return serveSim(ctx, stdout, "AWS simulator", s.Start, func(url string) string {
+		return fmt.Sprintf(`  services: EC2, Elastic Load Balancing v2, Route 53, KMS; region %[2]s; account %[3]s
   faults:   %[4]s
 
 Point a stack's aws provider at it:
@@ -125,11 +169,6 @@ Or any AWS SDK or CLI:
 
 Status: curl %[1]s/_sim/status    Faults: curl -X PUT %[1]s/_sim/faults -d '{"throttle":0.2}'
 Press Ctrl-C to stop (everything it holds is forgotten).
-`, l.URL, s.Region(), s.AccountID(), s.Faults())
-	<-l.Done()
-	if err := l.Close(); err != nil {
-		return fmt.Errorf("aws simulator: %w", err)
-	}
-	fmt.Fprintln(stdout, "AWS simulator stopped.")
-	return nil
+`, url, s.Region(), s.AccountID(), s.Faults())
+	})
 }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,12 +13,10 @@ import (
 
 // gcpSimFlags are the settings of `infra sim gcp`.
 type gcpSimFlags struct {
-	listen, project                  string
-	throttle, errors                 float64
-	latency, jitter, slowOps, window time.Duration
-	opRunning, instanceStart         time.Duration
-	pageSize                         int
-	logRequests                      bool
+	simCommonFlags
+	project                  string
+	slowOps, window          time.Duration
+	opRunning, instanceStart time.Duration
 }
 
 func (a *app) simGCPCommand() *cobra.Command {
@@ -49,18 +44,15 @@ Stop it with Ctrl-C.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.listen, "listen", "127.0.0.1:8085", "the address to serve on (port 0: any free port)")
+	f.register(fl, simFlagHelp{listen: "127.0.0.1:8085",
+		throttle: "the share of requests refused with 429 rateLimitExceeded (0 to 1)",
+		errors:   "the share of requests refused with 503 backendError (0 to 1)",
+		pageSize: "cap every page of a list at this many items (0: Google's own 500)"})
 	fl.StringVar(&f.project, "project", gcpsim.DefaultProject, "the project to simulate")
-	fl.Float64Var(&f.throttle, "throttle", 0, "the share of requests refused with 429 rateLimitExceeded (0 to 1)")
-	fl.Float64Var(&f.errors, "errors", 0, "the share of requests refused with 503 backendError (0 to 1)")
-	fl.DurationVar(&f.latency, "latency", 0, "latency added to every request")
-	fl.DurationVar(&f.jitter, "latency-jitter", 0, "up to this much more latency, drawn at random per request")
 	fl.DurationVar(&f.slowOps, "slow-operations", 0, "added to how long every operation stays RUNNING")
 	fl.DurationVar(&f.window, "not-found-window", 0, "how long a new object answers 404 after its insert")
 	fl.DurationVar(&f.opRunning, "operation-time", 200*time.Millisecond, "how long an operation stays RUNNING")
 	fl.DurationVar(&f.instanceStart, "instance-start", 500*time.Millisecond, "how long an instance takes from PROVISIONING to RUNNING")
-	fl.IntVar(&f.pageSize, "page-size", 0, "cap every page of a list at this many items (0: Google's own 500)")
-	fl.BoolVar(&f.logRequests, "log", false, "print one line per request served")
 	return cmd
 }
 
@@ -69,22 +61,13 @@ func runGCPSim(ctx context.Context, stdout, stderr io.Writer, f gcpSimFlags) err
 	opts := gcpsim.Options{Listen: f.listen, Projects: []string{f.project}, PageSize: f.pageSize,
 		Faults: gcpsim.Faults{ThrottleRate: f.throttle, ErrorRate: f.errors, Latency: gcpsim.Duration(f.latency),
 			LatencyJitter: gcpsim.Duration(f.jitter), SlowOperations: gcpsim.Duration(f.slowOps), NotFoundWindow: gcpsim.Duration(f.window)},
-		Timing: gcpsim.Timing{OperationRunning: f.opRunning, InstanceStart: f.instanceStart}}
-	if f.logRequests {
-		opts.Log = func(line string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05.000"), line) }
-	}
+		Timing: gcpsim.Timing{OperationRunning: f.opRunning, InstanceStart: f.instanceStart}, Log: f.requestLog(stderr)}
 	if err := opts.Validate(); err != nil {
 		return fmt.Errorf("infra sim gcp: %w", err)
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	s := gcpsim.New(opts)
-	l, err := s.Start(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, `Google Cloud simulator listening on %[1]s
-  services: Compute Engine v1, Cloud DNS v1; project %[2]s; regions %[3]v
+	return serveSim(ctx, stdout, "Google Cloud simulator", s.Start, func(url string) string {
+		return fmt.Sprintf(`  services: Compute Engine v1, Cloud DNS v1; project %[2]s; regions %[3]v
   faults:   %[4]s
 
 Point a stack's gcp provider at it:
@@ -95,11 +78,6 @@ Point a stack's gcp provider at it:
 
 Status: curl %[1]s/_sim/status    Faults: curl -X PUT %[1]s/_sim/faults -d '{"throttle":0.2}'
 Press Ctrl-C to stop (everything it holds is forgotten).
-`, l.URL, f.project, s.Regions(), s.Faults())
-	<-l.Done()
-	if err := l.Close(); err != nil {
-		return fmt.Errorf("gcp simulator: %w", err)
-	}
-	fmt.Fprintln(stdout, "Google Cloud simulator stopped.")
-	return nil
+`, url, f.project, s.Regions(), s.Faults())
+	})
 }

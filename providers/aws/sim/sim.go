@@ -157,30 +157,13 @@ func (s *Server) Timing() Timing {
 	return s.timing
 }
 
-// Listening is a simulator served on a TCP address.
-type Listening struct {
-	// URL is the endpoint to give clients, e.g. http://127.0.0.1:4566.
-	URL string
-	// Server is the simulator being served.
-	Server *Server
-
-	l *simserve.Listening
-}
+// Listening is a simulator served on a TCP address: its URL is the endpoint to give clients.
+type Listening = simserve.Listening
 
 // Start serves the simulator on Options.Listen until ctx is done or Close is called, and returns its URL.
 func (s *Server) Start(ctx context.Context) (*Listening, error) {
 	if err := s.opts.Validate(); err != nil {
 		return nil, fmt.Errorf("aws simulator: %w", err)
 	}
-	l, err := simserve.Listen(ctx, s.opts.Listen, s, simserve.Options{Name: "aws simulator"})
-	if err != nil {
-		return nil, err
-	}
-	return &Listening{URL: l.URL, Server: s, l: l}, nil
+	return simserve.Listen(ctx, s.opts.Listen, s, simserve.Options{Name: "aws simulator"})
 }
-
-// Close stops serving and returns the error that ended the server, if any. It may be called more than once.
-func (l *Listening) Close() error { return l.l.Close() }
-
-// Done is closed when the listener has stopped.
-func (l *Listening) Done() <-chan struct{} { return l.l.Done() }

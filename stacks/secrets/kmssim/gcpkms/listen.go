@@ -10,19 +10,8 @@ import (
 	"github.com/infrago/infra/internal/simserve"
 )
 
-// Listening is a simulator served on a TCP address: gRPC and REST on the same port.
-type Listening struct {
-	// Addr is host:port, the form gRPC clients and SOPS_GCP_KMS_ENDPOINT take for gRPC.
-	Addr string
-	// URL is http://Addr or https://Addr, the form REST clients take.
-	URL string
-	// CACert is the PEM certificate of a TLS listener (nil in plain text), to add to a client's roots.
-	CACert []byte
-	// CACertFile is CACert written to a file, for SSL_CERT_FILE ("" in plain text).
-	CACertFile string
-
-	l *simserve.Listening
-}
+// Listening is a simulator served on a TCP address: gRPC (at Addr) and REST (at URL) on the same port.
+type Listening = simserve.Listening
 
 // ListenOptions configure Listen.
 type ListenOptions struct {
@@ -43,14 +32,6 @@ func (s *Server) Listen(ctx context.Context, addr string, o ListenOptions) (*Lis
 		}
 		s.ServeREST(w, r)
 	})
-	l, err := simserve.Listen(ctx, addr, mux, simserve.Options{Name: "gcpkms simulator", TLS: o.TLS, H2C: true,
+	return simserve.Listen(ctx, addr, mux, simserve.Options{Name: "gcpkms simulator", TLS: o.TLS, H2C: true,
 		OnClose: func() error { gs.Stop(); return nil }})
-	if err != nil {
-		return nil, err
-	}
-	return &Listening{Addr: l.Addr, URL: l.URL, CACert: l.CACert, CACertFile: l.CACertFile, l: l}, nil
 }
-
-// Close stops serving, removes the certificate file and returns the error that ended the server, if any. It may
-// be called more than once.
-func (l *Listening) Close() error { return l.l.Close() }
