@@ -59,6 +59,10 @@ func checkRules(raw any, side string) ([]any, *apiError) {
 		if p != "icmp" && str(m, "ports") == "" {
 			return nil, unprocessable("A %s rule needs ports (a port, a range such as 8000-9000, or \"all\").", p)
 		}
+		if p == "icmp" && str(m, "ports") == "" {
+			// ICMP has no ports; DigitalOcean shows such a rule with ports "0".
+			m["ports"] = "0"
+		}
 		if _, has := m[side].(map[string]any); !has {
 			return nil, unprocessable("Each rule needs %s.", side)
 		}
