@@ -98,3 +98,14 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// FuzzCheck runs arbitrary exchanges through Check: any input gives problems or none, never a panic.
+func FuzzCheck(f *testing.F) {
+	f.Add("POST", "/v2/domains/example.com/records", `{"type":"TXT","name":"@","data":"x","ttl":null}`, 201, `{"domain_record":{"id":1,"type":"TXT"}}`)
+	f.Add("POST", "/v2/droplets", `{"name":"a","size":"s","image":"i","ssh_keys":null}`, 202, `{}`)
+	f.Add("GET", "/v2/account", ``, 200, `not json`)
+	f.Add("DELETE", "/v2/droplets/1", `[1,2]`, 204, ``)
+	f.Fuzz(func(t *testing.T, method, path, body string, status int, response string) {
+		_ = shared.Check(context.Background(), Exchange{Method: method, Path: path, Body: []byte(body), Status: status, Response: []byte(response)})
+	})
+}
