@@ -26,9 +26,9 @@ func (a *app) simCommand() *cobra.Command {
 		Long: `Run a stateful simulator of a cloud's own API on a loopback port, so that programs can
 be previewed, deployed and destroyed with no cloud account. The providers talk to it
 with their real SDKs; only the endpoint changes.`,
-		Example: "  infra sim aws\n  infra sim gcp",
+		Example: "  infra sim aws\n  infra sim gcp\n  infra sim digitalocean",
 	}
-	cmd.AddCommand(a.simAWSCommand(), a.simGCPCommand())
+	cmd.AddCommand(a.simAWSCommand(), a.simGCPCommand(), a.simDigitalOceanCommand())
 	return cmd
 }
 

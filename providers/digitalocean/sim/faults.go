@@ -17,8 +17,9 @@ type Faults struct {
 	RetryAfter Duration `json:"retryAfter"`
 	// ErrorRate is the share of requests refused with 500 server_error before they are processed.
 	ErrorRate float64 `json:"errors"`
-	// Latency is added to every request.
-	Latency Duration `json:"latency"`
+	// Latency is added to every request; LatencyJitter adds up to that much more, drawn uniformly.
+	Latency       Duration `json:"latency"`
+	LatencyJitter Duration `json:"latencyJitter"`
 	// NotFoundAfterCreate is how long a new object answers 404 not_found to a GET after its create was accepted,
 	// as an eventually consistent read would.
 	NotFoundAfterCreate Duration `json:"notFoundAfterCreate"`
@@ -68,7 +69,7 @@ func (f Faults) Validate() error {
 	for _, d := range []struct {
 		name string
 		v    Duration
-	}{{"retry after", f.RetryAfter}, {"latency", f.Latency}, {"not-found-after-create window", f.NotFoundAfterCreate}} {
+	}{{"retry after", f.RetryAfter}, {"latency", f.Latency}, {"latency jitter", f.LatencyJitter}, {"not-found-after-create window", f.NotFoundAfterCreate}} {
 		if d.v < 0 || time.Duration(d.v) > maxLatency {
 			return fmt.Errorf("%s %s is not between 0 and %s", d.name, time.Duration(d.v), maxLatency)
 		}
@@ -78,8 +79,9 @@ func (f Faults) Validate() error {
 
 // String describes the faults for people.
 func (f Faults) String() string {
-	return fmt.Sprintf("429 %.0f%% (Retry-After %s), 500 %.0f%%, latency %s, not found after create %s",
-		f.RateLimitRate*100, time.Duration(f.retryAfter()), f.ErrorRate*100, time.Duration(f.Latency), time.Duration(f.NotFoundAfterCreate))
+	return fmt.Sprintf("429 %.0f%% (Retry-After %s), 500 %.0f%%, latency %s (+%s jitter), not found after create %s",
+		f.RateLimitRate*100, time.Duration(f.retryAfter()), f.ErrorRate*100, time.Duration(f.Latency), time.Duration(f.LatencyJitter),
+		time.Duration(f.NotFoundAfterCreate))
 }
 
 func (f Faults) retryAfter() Duration {
@@ -145,14 +147,18 @@ func (g *faultRNG) uuid() string {
 }
 
 // decide draws the fault and the latency for one request.
-func (s *Server) decide() (faultKind, Faults) {
+func (s *Server) decide() (faultKind, time.Duration, Faults) {
 	f := s.Faults()
+	delay := time.Duration(f.Latency)
+	if f.LatencyJitter > 0 {
+		delay += time.Duration(s.rng.float() * float64(f.LatencyJitter))
+	}
 	x := s.rng.float()
 	switch {
 	case x < f.RateLimitRate:
-		return faultRateLimit, f
+		return faultRateLimit, delay, f
 	case x < f.RateLimitRate+f.ErrorRate:
-		return faultServerError, f
+		return faultServerError, delay, f
 	}
-	return faultNone, f
+	return faultNone, delay, f
 }

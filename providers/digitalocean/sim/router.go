@@ -66,9 +66,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp = fail(errf(http.StatusUnauthorized, "Unauthorized", "Unable to authenticate you"))
 	}
 	if resp.err == nil {
-		kind, f := s.decide()
-		if f.Latency > 0 {
-			t := time.NewTimer(time.Duration(f.Latency))
+		kind, delay, f := s.decide()
+		if delay > 0 {
+			t := time.NewTimer(delay)
 			select {
 			case <-r.Context().Done():
 			case <-t.C:
