@@ -208,8 +208,17 @@ func (s *Server) createDroplets(req *request) response {
 			return fail(unprocessable("Tag %q is not valid: use letters, digits, colons, dashes and underscores.", t))
 		}
 	}
-	if _, isList := b["ssh_keys"].([]any); b["ssh_keys"] != nil && !isList {
+	keys, isList := b["ssh_keys"].([]any)
+	if b["ssh_keys"] != nil && !isList {
 		return fail(unprocessable("ssh_keys must be a list of key ids or fingerprints"))
+	}
+	for _, k := range keys {
+		if !s.hasKey(k) {
+			return fail(unprocessable("SSH key %v is not on the account.", k))
+		}
+	}
+	if len(str(b, "user_data")) > maxUserData {
+		return fail(unprocessable("user_data is larger than %d bytes.", maxUserData))
 	}
 	vpcUUID := str(b, "vpc_uuid")
 	if vpcUUID == "" {
@@ -336,6 +345,22 @@ func (s *Server) tagActions(req *request) response {
 		out = []any{}
 	}
 	return response{status: http.StatusCreated, value: map[string]any{"actions": out}}
+}
+
+// maxUserData is DigitalOcean's limit on a droplet's user data.
+const maxUserData = 64 << 10
+
+// hasKey reports whether ref, a key id or an MD5 fingerprint, names an SSH key on the account.
+func (s *Server) hasKey(ref any) bool {
+	for _, k := range s.st.sshKeys {
+		if f, isNum := ref.(float64); isNum && float64(k.id) == f {
+			return true
+		}
+		if ref == k.fingerprint {
+			return true
+		}
+	}
+	return false
 }
 
 func parseNumber(s string) any {

@@ -35,6 +35,15 @@ func TestSSHKeysAndTags(t *testing.T) {
 	if _, _, err := c.Keys.Create(ctx, &godo.KeyCreateRequest{Name: "bad", PublicKey: "not a key"}); statusOf(err) != http.StatusUnprocessableEntity {
 		t.Errorf("bad key: %v, want 422", err)
 	}
+	withKey := must[*godo.Droplet](t, "create with key")(c.Droplets.Create(ctx, &godo.DropletCreateRequest{Name: "keyed", Region: "nyc3",
+		Size: "s-1vcpu-1gb", Image: godo.DropletCreateImage{Slug: "debian-12-x64"}, SSHKeys: []godo.DropletCreateSSHKey{{ID: k.ID}, {Fingerprint: k.Fingerprint}}}))
+	if _, _, err := c.Droplets.Create(ctx, &godo.DropletCreateRequest{Name: "unkeyed", Region: "nyc3", Size: "s-1vcpu-1gb",
+		Image: godo.DropletCreateImage{Slug: "debian-12-x64"}, SSHKeys: []godo.DropletCreateSSHKey{{ID: 1}}}); statusOf(err) != http.StatusUnprocessableEntity {
+		t.Errorf("unknown key: %v, want 422", err)
+	}
+	if _, err := c.Droplets.Delete(ctx, withKey.ID); err != nil {
+		t.Fatal(err)
+	}
 	tg := must[*godo.Tag](t, "create tag")(c.Tags.Create(ctx, &godo.TagCreateRequest{Name: "env:prod"}))
 	d := newDroplet(t, c, "tagged", "nyc3")
 	if _, err := c.Tags.TagResources(ctx, tg.Name, &godo.TagResourcesRequest{Resources: []godo.Resource{{ID: itoa(d.ID), Type: godo.DropletResourceType}}}); err != nil {
