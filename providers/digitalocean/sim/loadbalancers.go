@@ -78,18 +78,24 @@ func (s *Server) LoadBalancerHealth(id string) []HealthSample {
 	return out
 }
 
-// MinHealthySince is the fewest healthy members the load balancer had from t on, counting only from the first
-// sample with a healthy member: a rolling deploy that never left it without a healthy droplet gives at least 1.
-// It is -1 when the load balancer never had a healthy member after t.
+// MinHealthySince is the fewest healthy members the load balancer had from t on, counted from the first moment
+// after t that it had one: a rolling deploy that never left it without a healthy droplet gives at least 1, one that
+// did gives 0. It is -1 when the load balancer had no healthy member at any time from t on (or does not exist).
 func (s *Server) MinHealthySince(id string, t time.Time) int {
-	least, seen := -1, false
-	for _, h := range s.LoadBalancerHealth(id) {
-		if h.At.Before(t) && !seen {
-			if len(h.Healthy) > 0 {
-				seen, least = true, len(h.Healthy)
-			}
-			continue
+	return minHealthy(s.LoadBalancerHealth(id), t)
+}
+
+// minHealthy is MinHealthySince over a health record: the state at t is the last sample at or before t, and the
+// later samples follow it.
+func minHealthy(record []HealthSample, t time.Time) int {
+	from := 0
+	for i, h := range record {
+		if !h.At.After(t) {
+			from = i
 		}
+	}
+	least, seen := -1, false
+	for _, h := range record[from:] {
 		if !seen && len(h.Healthy) == 0 {
 			continue
 		}
