@@ -256,7 +256,12 @@ func (s *Server) page(req *request, key string, items []any) response {
 	if pageNo < last {
 		pages["next"], pages["last"] = link(pageNo+1), link(last)
 	}
-	return ok(map[string]any{key: items[from:to], "links": map[string]any{"pages": pages}, "meta": map[string]any{"total": total}})
+	// A list that fits one page has empty links, as DigitalOcean sends it.
+	links := map[string]any{}
+	if len(pages) > 0 {
+		links["pages"] = pages
+	}
+	return ok(map[string]any{key: items[from:to], "links": links, "meta": map[string]any{"total": total}})
 }
 
 // str, num, list and flag read fields of a decoded JSON body.
