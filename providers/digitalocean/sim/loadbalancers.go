@@ -9,6 +9,7 @@ import (
 // loadBalancer is a regional load balancer; its members are its droplet_ids or the droplets carrying its tag.
 type loadBalancer struct {
 	id, name, region, tag, ip string
+	vpcUUID                   string
 	dropletIDs                []int
 	// spec holds the settings stored as sent: forwarding_rules, health_check, sticky_sessions and the flags.
 	spec              map[string]any
@@ -124,7 +125,7 @@ func (s *Server) lbView(lb *loadBalancer, now time.Time) map[string]any {
 		ids = append(ids, d.id)
 	}
 	v["id"], v["name"], v["ip"], v["status"], v["created_at"] = lb.id, lb.name, lb.ip, status, timestamp(lb.created)
-	v["region"], v["tag"], v["droplet_ids"], v["vpc_uuid"] = s.regionView(lb.region), lb.tag, ids, s.st.defaultVPC(lb.region).id
+	v["region"], v["tag"], v["droplet_ids"], v["vpc_uuid"] = s.regionView(lb.region), lb.tag, ids, lb.vpcUUID
 	v["project_id"] = "0c4d3a2b-5f1e-4b6c-9d8e-7f6a5b4c3d2e"
 	if status == "new" {
 		v["ip"] = ""
@@ -168,7 +169,22 @@ func (s *Server) applyLB(lb *loadBalancer, b map[string]any) *apiError {
 	if lb.region != "" && lb.region != region {
 		return unprocessable("The region of a load balancer cannot be changed.")
 	}
-	lb.name, lb.region, lb.tag, lb.dropletIDs = name, region, t, ids
+	vpcUUID := str(b, "vpc_uuid")
+	switch {
+	case vpcUUID == "" && lb.vpcUUID != "":
+		// An update that leaves vpc_uuid out keeps the load balancer's VPC.
+		vpcUUID = lb.vpcUUID
+	case vpcUUID == "":
+		vpcUUID = s.st.defaultVPC(region).id
+	default:
+		if v := s.st.vpcs[vpcUUID]; v == nil || v.region != region {
+			return unprocessable("VPC %q does not exist in region %s.", vpcUUID, region)
+		}
+	}
+	if lb.vpcUUID != "" && lb.vpcUUID != vpcUUID {
+		return unprocessable("The VPC of a load balancer cannot be changed.")
+	}
+	lb.name, lb.region, lb.tag, lb.dropletIDs, lb.vpcUUID = name, region, t, ids, vpcUUID
 	lb.spec = map[string]any{}
 	for k := range lbSettings {
 		if v, set := b[k]; set && v != nil {
