@@ -97,6 +97,19 @@ func TestLoadBalancerDroplets(t *testing.T) {
 	if got.Name != "renamed" || len(got.ForwardingRules) != 2 || len(got.DropletIDs) != 1 {
 		t.Errorf("updated lb %+v", got)
 	}
+	v := must[*godo.VPC](t, "vpc")(c.VPCs.Create(ctx, &godo.VPCCreateRequest{Name: "lbnet", RegionSlug: "nyc3"}))
+	inVPC := lbRequest("in-vpc", "web")
+	inVPC.VPCUUID = v.ID
+	lbv := must[*godo.LoadBalancer](t, "create in vpc")(c.LoadBalancers.Create(ctx, inVPC))
+	if lbv.VPCUUID != v.ID {
+		t.Errorf("lb vpc %q, want %q", lbv.VPCUUID, v.ID)
+	}
+	if got := must[*godo.LoadBalancer](t, "update in vpc")(c.LoadBalancers.Update(ctx, lbv.ID, lbRequest("in-vpc2", "web"))); got.VPCUUID != v.ID {
+		t.Errorf("update moved the lb to vpc %q", got.VPCUUID)
+	}
+	if _, err := c.LoadBalancers.Delete(ctx, lbv.ID); err != nil {
+		t.Fatal(err)
+	}
 	bad := lbRequest("x", "web", a.ID)
 	if _, _, err := c.LoadBalancers.Create(ctx, bad); statusOf(err) != http.StatusUnprocessableEntity {
 		t.Errorf("both tag and droplet_ids: %v, want 422", err)
