@@ -22,6 +22,9 @@ type droplet struct {
 	created, activeAt      time.Time
 	// status is what the droplet is once active: "active", or "off" after a power off.
 	status string
+	// upSince is when the droplet last came up (became active, was powered on, rebooted or rebuilt): load
+	// balancer health checks pass Timing.HealthyAfter later.
+	upSince time.Time
 	// publicIP, privateIP and publicIPv6 are assigned at create and shown once the droplet is active.
 	publicIP, privateIP, publicIPv6 string
 	locked                          bool
@@ -232,6 +235,7 @@ func (s *Server) createDroplets(req *request) response {
 		d := &droplet{id: s.st.id(), name: n, region: region, sizeSlug: sizeSlug, img: img, tags: slices.Clone(tags), userData: str(b, "user_data"),
 			ipv6: flag(b, "ipv6"), backups: flag(b, "backups"), monitoring: flag(b, "monitoring"), vpcUUID: vpcUUID, created: req.now,
 			activeAt: req.now.Add(s.timing.DropletActive), status: "active"}
+		d.upSince = d.activeAt
 		s.st.ipSeq++
 		d.publicIP = fmt.Sprintf("203.0.%d.%d", 113+s.st.ipSeq/250%10, 2+s.st.ipSeq%250)
 		d.privateIP = fmt.Sprintf("10.%d.%d.%d", 100+slices.Index(s.st.regions, region), s.st.ipSeq/250%16, 2+s.st.ipSeq%250)
@@ -278,6 +282,7 @@ func (s *Server) dropletAction(d *droplet, b map[string]any, now time.Time) (*ac
 		return nil, unprocessable("Droplet is currently being created; wait for it to become active.")
 	}
 	var apply func()
+	done := now.Add(s.timing.ActionComplete)
 	switch typ {
 	case "power_off", "shutdown":
 		apply = func() { d.status = "off" }
@@ -285,8 +290,10 @@ func (s *Server) dropletAction(d *droplet, b map[string]any, now time.Time) (*ac
 		if d.status == "active" {
 			return nil, unprocessable("Droplet is already powered on.")
 		}
-		apply = func() { d.status = "active" }
-	case "reboot", "power_cycle", "password_reset", "enable_private_networking", "snapshot":
+		apply = func() { d.status, d.upSince = "active", done }
+	case "reboot", "power_cycle":
+		apply = func() { d.upSince = done }
+	case "password_reset", "enable_private_networking", "snapshot":
 		apply = func() {}
 	case "enable_ipv6":
 		apply = func() { d.ipv6 = true }
@@ -310,7 +317,7 @@ func (s *Server) dropletAction(d *droplet, b map[string]any, now time.Time) (*ac
 		if !found {
 			return nil, unprocessable("You specified an invalid image for the rebuild.")
 		}
-		apply = func() { d.img = img; d.status = "active" }
+		apply = func() { d.img, d.status, d.upSince = img, "active", done }
 	case "rename":
 		n := str(b, "name")
 		if !dropletName.MatchString(n) {

@@ -16,6 +16,9 @@ type loadBalancer struct {
 	created, activeAt time.Time
 	seq               int
 	health            []HealthSample
+	// joined is when each member became one: a droplet added to a running load balancer must pass its health
+	// checks before it counts.
+	joined map[int]time.Time
 }
 
 // HealthSample is the set of a load balancer's healthy members from At on.
@@ -41,12 +44,30 @@ func (s *Server) members(lb *loadBalancer) []*droplet {
 	return out
 }
 
-// healthy lists the members that pass health checks at now: active for at least Timing.HealthyAfter.
+// healthy lists the members that pass health checks at now: up and a member for at least Timing.HealthyAfter.
+// It records when new members joined.
 func (s *Server) healthy(lb *loadBalancer, now time.Time) []int {
+	if lb.joined == nil {
+		lb.joined = map[int]time.Time{}
+	}
 	var out []int
+	current := map[int]bool{}
 	for _, d := range s.members(lb) {
-		if d.statusAt(now) == "active" && !now.Before(d.activeAt.Add(s.timing.HealthyAfter)) {
+		current[d.id] = true
+		if _, known := lb.joined[d.id]; !known {
+			lb.joined[d.id] = now
+		}
+		since := d.upSince
+		if j := lb.joined[d.id]; j.After(since) {
+			since = j
+		}
+		if d.statusAt(now) == "active" && !now.Before(since.Add(s.timing.HealthyAfter)) {
 			out = append(out, d.id)
+		}
+	}
+	for id := range lb.joined {
+		if !current[id] {
+			delete(lb.joined, id)
 		}
 	}
 	return out

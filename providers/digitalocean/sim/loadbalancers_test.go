@@ -264,3 +264,32 @@ func TestMinHealthy(t *testing.T) {
 		})
 	}
 }
+
+// TestJoiningMemberMustPassChecks adds an active droplet to a running load balancer: it counts as healthy only
+// HealthyAfter after it joined, as a health check would find it, and stops counting while powered off.
+func TestJoiningMemberMustPassChecks(t *testing.T) {
+	t.Parallel()
+	timing := fast
+	timing.HealthyAfter = 400 * time.Millisecond
+	s, c := start(t, Options{Timing: timing})
+	ctx := t.Context()
+	d := newDroplet(t, c, "late", "nyc3")
+	waitActive(t, c, d.ID)
+	// The description wants droplet_ids or tag on a create: create with d, take it out, and let it join again.
+	lb := must[*godo.LoadBalancer](t, "create lb")(c.LoadBalancers.Create(ctx, lbRequest("join", "", d.ID)))
+	if _, err := c.LoadBalancers.RemoveDroplets(ctx, lb.ID, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(timing.HealthyAfter) // d has been active for longer than HealthyAfter now
+	if _, err := c.LoadBalancers.AddDroplets(ctx, lb.ID, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if h := last(s.LoadBalancerHealth(lb.ID)); len(h) != 0 {
+		t.Errorf("healthy right after joining: %v", h)
+	}
+	eventually(t, "joined droplet healthy", func() (bool, error) { return len(last(s.LoadBalancerHealth(lb.ID))) == 1, nil })
+	waitAction(t, c, must[*godo.Action](t, "power off")(c.DropletActions.PowerOff(ctx, d.ID)))
+	if h := last(s.LoadBalancerHealth(lb.ID)); len(h) != 0 {
+		t.Errorf("healthy while off: %v", h)
+	}
+}
