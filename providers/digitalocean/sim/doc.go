@@ -15,7 +15,8 @@
 //   - /v2/load_balancers ("new" until Timing.LoadBalancerActive; forwarding rules, health check, sticky
 //     sessions, droplet_ids or tag, PUT update, add and remove droplets), with a health record of each:
 //     LoadBalancerHealth and MinHealthySince tell whether a rolling deploy ever left it with no healthy droplet
-//     (a droplet is healthy Timing.HealthyAfter after it is active, until it is powered off or deleted);
+//     (a member is healthy Timing.HealthyAfter after it came up or joined, whichever is later, until it is
+//     powered off, rebooted or deleted);
 //   - /v2/firewalls (inbound and outbound rules, droplet_ids, tags; add and remove droplets, tags and rules);
 //   - /v2/domains and /v2/domains/{domain}/records (A, AAAA, CNAME, TXT, MX, NS, CAA, SRV).
 //

@@ -65,7 +65,8 @@ type Timing struct {
 	ActionComplete time.Duration
 	// LoadBalancerActive is how long a new load balancer stays "new" before it is "active" (default 500ms).
 	LoadBalancerActive time.Duration
-	// HealthyAfter is how long after a droplet is active a load balancer counts it healthy (default 300ms).
+	// HealthyAfter is how long after a droplet is active (or powered on, rebooted, or added to the load balancer,
+	// if later) a load balancer counts it healthy (default 300ms).
 	HealthyAfter time.Duration
 }
 
