@@ -1,6 +1,7 @@
 // Package simserve serves a simulator's http.Handler on a TCP address for as long as a context lives. Every
 // simulator in the tree (the clouds' and the KMS ones) is started through it, so that they stop, report the error
-// that ended them and hand out their endpoints the same way.
+// that ended them and hand out their endpoints the same way. ServeControl and Duration are the /_sim/ control
+// endpoints and the fault-setting durations a simulator shares with the others.
 package simserve
 
 import (

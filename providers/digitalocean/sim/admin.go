@@ -2,17 +2,14 @@ package sim
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
-	"time"
+
+	"github.com/infrago/infra/internal/simserve"
 )
 
 // adminPrefix is the path of the simulator's own control endpoints, which DigitalOcean's API does not use.
-const adminPrefix = "/_sim/"
-
-// maxAdminBody bounds a control request body.
-const maxAdminBody = 64 << 10
+const adminPrefix = simserve.ControlPrefix
 
 // Objects counts what a simulator holds beyond what it started with: what a program created and has not
 // deleted, by kind.
@@ -107,60 +104,20 @@ func decodeFaults(body []byte, base Faults) (Faults, error) {
 	return f, f.Validate()
 }
 
-// serveAdmin implements the control endpoints:
-//
-//	GET  /_sim/status   the objects held, the faults injected and the requests served, as JSON
-//	GET  /_sim/faults   the faults injected
-//	PUT  /_sim/faults   change them: a JSON object with any of rateLimit, retryAfter, errors, latency,
-//	                    notFoundAfterCreate (fields left out keep their value)
-//	POST /_sim/reset    forget every object a program created
+// serveAdmin implements the control endpoints (see simserve.ServeControl); PUT /_sim/faults takes a JSON object
+// with any of rateLimit, retryAfter, errors, latency, latencyJitter and notFoundAfterCreate.
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
-	reply := func(status int, v any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(v)
-	}
-	bad := func(status int, msg string) { reply(status, map[string]string{"error": msg}) }
-	switch r.URL.Path {
-	case adminPrefix + "status":
-		if r.Method != http.MethodGet {
-			bad(http.StatusMethodNotAllowed, "use GET")
-			return
-		}
-		reply(http.StatusOK, s.Status())
-	case adminPrefix + "faults":
-		switch r.Method {
-		case http.MethodGet:
-			reply(http.StatusOK, s.Faults())
-		case http.MethodPut, http.MethodPost:
-			body, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody))
-			if err != nil {
-				bad(http.StatusBadRequest, "cannot read the body")
-				return
-			}
+	simserve.ServeControl(w, r, simserve.Control{
+		Status: func() any { return s.Status() },
+		Faults: func() any { return s.Faults() },
+		SetFaults: func(body []byte) (any, error) {
 			f, err := decodeFaults(body, s.Faults())
 			if err == nil {
 				err = s.SetFaults(f)
 			}
-			if err != nil {
-				bad(http.StatusBadRequest, err.Error())
-				return
-			}
-			s.logf("faults set: %s", f)
-			reply(http.StatusOK, s.Faults())
-		default:
-			bad(http.StatusMethodNotAllowed, "use GET or PUT")
-		}
-	case adminPrefix + "reset":
-		if r.Method != http.MethodPost {
-			bad(http.StatusMethodNotAllowed, "use POST")
-			return
-		}
-		s.Reset()
-		reply(http.StatusOK, map[string]string{"reset": time.Now().UTC().Format(time.RFC3339)})
-	default:
-		bad(http.StatusNotFound, "unknown control endpoint; see GET /_sim/status, GET|PUT /_sim/faults, POST /_sim/reset")
-	}
+			return f, err
+		},
+		Reset: s.Reset,
+		Log:   s.opts.Log,
+	})
 }
