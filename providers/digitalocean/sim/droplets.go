@@ -114,6 +114,9 @@ func (s *Server) dropletsRoute(req *request) response {
 	case len(req.segs) == 2 && req.segs[1] == "actions" && req.method == http.MethodPost:
 		return s.tagActions(req)
 	}
+	if len(req.segs) < 2 {
+		return fail(notFound())
+	}
 	id, err := strconv.Atoi(req.segs[1])
 	if err != nil {
 		return fail(notFound())
