@@ -45,6 +45,11 @@ type env struct {
 	pools     *compute.TargetPoolsClient
 	rules     *compute.ForwardingRulesClient
 	checks    *compute.HealthChecksClient
+	groups    *compute.InstanceGroupsClient
+	backends  *compute.BackendServicesClient
+	urlMaps   *compute.UrlMapsClient
+	proxies   *compute.TargetHttpProxiesClient
+	global    *compute.GlobalForwardingRulesClient
 	dns       *dns.Service
 }
 
@@ -172,6 +177,16 @@ func (e *env) clients(opts ...option.ClientOption) {
 	e.rules, err = compute.NewForwardingRulesRESTClient(ctx, opts...)
 	must()
 	e.checks, err = compute.NewHealthChecksRESTClient(ctx, opts...)
+	must()
+	e.groups, err = compute.NewInstanceGroupsRESTClient(ctx, opts...)
+	must()
+	e.backends, err = compute.NewBackendServicesRESTClient(ctx, opts...)
+	must()
+	e.urlMaps, err = compute.NewUrlMapsRESTClient(ctx, opts...)
+	must()
+	e.proxies, err = compute.NewTargetHttpProxiesRESTClient(ctx, opts...)
+	must()
+	e.global, err = compute.NewGlobalForwardingRulesRESTClient(ctx, opts...)
 	must()
 	dopts := opts
 	if e.url != "" {
