@@ -369,18 +369,6 @@ func (e *env) delete(typ string, urn resource.URN, id string, in, out resource.P
 	return err
 }
 
-func (e *env) invoke(token string, args map[string]any) resource.PropertyMap {
-	e.t.Helper()
-	resp, err := e.srv.Invoke(e.ctx(), &pb.InvokeRequest{Token: token, Args: propertypb.FromMap(props(e.t, args))})
-	if err != nil {
-		e.t.Fatalf("Invoke %s: %v", token, err)
-	}
-	if len(resp.GetFailures()) > 0 {
-		e.t.Fatalf("Invoke %s: %v", token, resp.GetFailures())
-	}
-	return e.toMap(resp.GetResult())
-}
-
 // object is a resource created through the provider, for tests that build on it.
 type object struct {
 	typ     string
@@ -409,16 +397,4 @@ func pstr(m resource.PropertyMap, k string) string {
 		return ""
 	}
 	return v.StringValue()
-}
-
-func pstrs(m resource.PropertyMap, k string) []string {
-	var out []string
-	v := m[k].Unsecret()
-	if v.Kind() != resource.KindList {
-		return nil
-	}
-	for _, x := range v.ListValue() {
-		out = append(out, x.Unsecret().StringValue())
-	}
-	return out
 }

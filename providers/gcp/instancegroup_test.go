@@ -1,6 +1,9 @@
 package gcp
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // FuzzDecodeGroupMembers feeds instanceGroups.listInstances answers to the decoder: it must return a page or an
 // error, never panic, and keep every member it was given.
@@ -32,5 +35,49 @@ func TestDecodeGroupMembers(t *testing.T) {
 	}
 	if _, err := decodeGroupMembers([]byte(`{"items":"x"}`)); err == nil {
 		t.Error("a page whose items are not a list decoded")
+	}
+}
+
+// TestCheckLoadBalancer runs Check of the global HTTP load balancer's resources on bad inputs: each must fail on
+// the property at fault, with a reason naming what is wrong.
+func TestCheckLoadBalancer(t *testing.T) {
+	t.Parallel()
+	e := newSimEnv(t, simOptions())
+	const (
+		inst  = "projects/p/zones/us-central1-a/instances/i"
+		group = "projects/p/zones/us-central1-a/instanceGroups/g"
+		hc    = "projects/p/global/healthChecks/h"
+	)
+	cases := []struct {
+		typ    string
+		inputs map[string]any
+		want   string
+	}{
+		{InstanceGroupToken, map[string]any{"namedPorts": []any{map[string]any{"name": "http", "port": 0}}}, "namedPorts[0].port: port 0"},
+		{InstanceGroupToken, map[string]any{"namedPorts": []any{map[string]any{"name": "http", "port": 80}, map[string]any{"name": "http", "port": 81}}}, "namedPorts[1].name: the named port \"http\" is given twice"},
+		{InstanceGroupToken, map[string]any{"instances": []any{"i"}}, "instances[0]: instances: ID \"i\" is not of the form"},
+		{InstanceGroupToken, map[string]any{"zone": "us-east1-b", "instances": []any{inst}}, "instances[0]: instance " + inst + " is in zone us-central1-a"},
+		{BackendServiceToken, map[string]any{"healthChecks": []any{hc}, "protocol": "TCP"}, "protocol: protocol \"TCP\""},
+		{BackendServiceToken, map[string]any{}, "healthChecks: a backend service with instance group backends takes exactly one health check, not 0"},
+		{BackendServiceToken, map[string]any{"healthChecks": []any{hc}, "timeoutSec": 0}, "timeoutSec: timeoutSec 0"},
+		{BackendServiceToken, map[string]any{"healthChecks": []any{hc}, "backends": []any{map[string]any{"group": inst}}}, "backends[0].group: group: ID"},
+		{BackendServiceToken, map[string]any{"healthChecks": []any{hc}, "backends": []any{map[string]any{"group": group, "balancingMode": "RATE"}}}, "backends[0].maxRatePerInstance: balancingMode RATE needs maxRatePerInstance"},
+		{BackendServiceToken, map[string]any{"healthChecks": []any{hc}, "backends": []any{map[string]any{"group": group, "balancingMode": "CONNECTION"}}}, "backends[0].balancingMode: balancingMode \"CONNECTION\""},
+		{URLMapToken, map[string]any{"defaultService": "projects/p/global/backendBuckets/b"}, "defaultService: defaultService: ID"},
+		{TargetHTTPProxyToken, map[string]any{"urlMap": "um"}, "urlMap: urlMap: ID \"um\""},
+		{GlobalForwardingRuleToken, map[string]any{"target": "projects/p/regions/r/targetPools/tp"}, "target: target: ID"},
+		{GlobalForwardingRuleToken, map[string]any{"target": "projects/p/global/targetHttpProxies/px", "portRange": "443"}, "portRange: portRange \"443\" is not 80 or 8080"},
+	}
+	for _, c := range cases {
+		fs := e.checkFailures(c.typ, props(t, c.inputs))
+		found := false
+		for _, f := range fs {
+			if strings.HasPrefix(f, c.want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("Check %s %v = %q; want a failure starting %q", c.typ, c.inputs, fs, c.want)
+		}
 	}
 }
