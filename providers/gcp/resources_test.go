@@ -725,14 +725,19 @@ func groupMembershipCase() resourceCase {
 	return resourceCase{
 		typ: InstanceGroupToken,
 		inputs: func(e *env) map[string]any {
-			member = e.make(InstanceToken, "i", map[string]any{"bootDisk": map[string]any{"image": debianFamily}}).id
-			return map[string]any{"instances": []any{member}}
+			// Three members: more than a page of the simulator's listInstances, so the reads must follow the token.
+			var ids []any
+			for _, n := range []string{"i", "i2", "i3"} {
+				ids = append(ids, e.make(InstanceToken, n, map[string]any{"bootDisk": map[string]any{"image": debianFamily}}).id)
+			}
+			member = ids[1].(string)
+			return map[string]any{"instances": ids}
 		},
 		update: func(in map[string]any) { in["namedPorts"] = []any{map[string]any{"name": "http", "port": 80}} },
 		checkUpdate: func(e *env, id string) {
 			o := e.oid(id, "zones", "instanceGroups")
 			g, err := e.groups.Get(e.ctx(), &computepb.GetInstanceGroupRequest{Project: o.project, Zone: o.location, InstanceGroup: o.name})
-			if err != nil || g.GetSize() != 1 || len(g.GetNamedPorts()) != 1 {
+			if err != nil || g.GetSize() != 3 || len(g.GetNamedPorts()) != 1 {
 				e.t.Errorf("after the update: %v, %v", g, err)
 			}
 		},
