@@ -3,6 +3,7 @@ package gcp
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"cloud.google.com/go/compute/apiv1/computepb"
 	"google.golang.org/protobuf/proto"
@@ -251,18 +252,34 @@ func (r *backendServiceResource) Delete(ctx context.Context, req provider.Delete
 	})
 }
 
-const urlMapDoc = "A URL map of the global HTTP load balancer: which backend service a request goes to. This one sends " +
-	"every request to defaultService. description and defaultService change in place (an update naming the map's " +
-	"fingerprint); name and project replace it. URL maps carry no labels, so a create cut off by a crash is found " +
+const urlMapDoc = "A URL map of the global HTTP load balancer: which backend service a request goes to. A request whose " +
+	"path matches one of pathRules goes to that rule's service, any other to defaultService, whatever its host. " +
+	"description, defaultService and pathRules change in place (an update naming the map's fingerprint); name and " +
+	"project replace it. URL maps carry no labels, so a create cut off by a crash is found " +
 	"again by the operation its requestId started. Import it by its path, projects/P/global/urlMaps/NAME."
+
+// PathRule sends the requests for some paths to a backend service.
+type PathRule struct {
+	Paths   []string `infra:"paths" doc:"The paths, each starting with /, such as /api/*: a trailing * matches any rest."`
+	Service string   `infra:"service" doc:"The backend service the paths go to, by path (a gcp:compute:BackendService's ID)."`
+}
+
+// Doc describes PathRule in the schema.
+func (PathRule) Doc() string {
+	return "A path rule of a URL map: paths and the backend service they go to."
+}
 
 // URLMapArgs are the inputs of gcp:compute:URLMap.
 type URLMapArgs struct {
-	Name           *string `infra:"name,replace" doc:"The map's name. Unset: derived from the resource's name with a random suffix."`
-	Project        *string `infra:"project,replace" doc:"The project. Unset: the provider's project."`
-	Description    *string `infra:"description" doc:"A description of the map."`
-	DefaultService string  `infra:"defaultService" doc:"The backend service requests go to, by path (a gcp:compute:BackendService's ID)."`
+	Name           *string    `infra:"name,replace" doc:"The map's name. Unset: derived from the resource's name with a random suffix."`
+	Project        *string    `infra:"project,replace" doc:"The project. Unset: the provider's project."`
+	Description    *string    `infra:"description" doc:"A description of the map."`
+	DefaultService string     `infra:"defaultService" doc:"The backend service requests go to when no path rule matches, by path (a gcp:compute:BackendService's ID)."`
+	PathRules      []PathRule `infra:"pathRules" doc:"Paths that go to other backend services, for every host (one host rule * and one path matcher named paths)."`
 }
+
+// pathMatcher is the name of the one path matcher a map with path rules has.
+const pathMatcher = "paths"
 
 // URLMapState are the outputs of gcp:compute:URLMap.
 type URLMapState struct {
@@ -285,6 +302,27 @@ func (r *urlMapResource) Check(_ context.Context, req provider.CheckRequest[URLM
 	if _, err := parseID(in.DefaultService, "global", "backendServices"); err != nil {
 		fs = append(fs, provider.CheckFailure{Property: "defaultService", Reason: "defaultService: " + err.Error()})
 	}
+	seen := map[string]bool{}
+	for i, pr := range in.PathRules {
+		prop := fmt.Sprintf("pathRules[%d]", i)
+		if _, err := parseID(pr.Service, "global", "backendServices"); err != nil {
+			fs = append(fs, provider.CheckFailure{Property: prop + ".service", Reason: "service: " + err.Error()})
+		}
+		if len(pr.Paths) == 0 {
+			fs = append(fs, provider.CheckFailure{Property: prop + ".paths", Reason: "a path rule needs at least one path"})
+		}
+		for _, path := range pr.Paths {
+			switch {
+			case !strings.HasPrefix(path, "/"):
+				fs = append(fs, provider.CheckFailure{Property: prop + ".paths", Reason: fmt.Sprintf("path %q does not start with /", path)})
+			case strings.Contains(strings.TrimSuffix(path, "*"), "*"):
+				fs = append(fs, provider.CheckFailure{Property: prop + ".paths", Reason: fmt.Sprintf("path %q has a * that is not at its end", path)})
+			case seen[path]:
+				fs = append(fs, provider.CheckFailure{Property: prop + ".paths", Reason: fmt.Sprintf("path %q is in two rules", path)})
+			}
+			seen[path] = true
+		}
+	}
 	return in, fs, nil
 }
 
@@ -294,7 +332,23 @@ func (r *urlMapResource) Diff(_ context.Context, req provider.DiffRequest[URLMap
 	if sameRef(news.DefaultService, req.OldInputs.DefaultService) {
 		news.DefaultService = req.OldInputs.DefaultService
 	}
+	news.PathRules = keepServices(req.OldInputs.PathRules, news.PathRules)
 	return diffInputs(req.OldInputs, news, "project")
+}
+
+// keepServices is rules with each service spelled as in old where it names the same service.
+func keepServices(old, rules []PathRule) []PathRule {
+	if len(old) != len(rules) {
+		return rules
+	}
+	out := make([]PathRule, len(rules))
+	for i, r := range rules {
+		if sameRef(r.Service, old[i].Service) {
+			r.Service = old[i].Service
+		}
+		out[i] = r
+	}
+	return out
 }
 
 func urlMapPB(in URLMapArgs) *computepb.UrlMap {
@@ -302,7 +356,16 @@ func urlMapPB(in URLMapArgs) *computepb.UrlMap {
 	if d == nil {
 		d = proto.String("")
 	}
-	return &computepb.UrlMap{Name: in.Name, Description: d, DefaultService: proto.String(in.DefaultService)}
+	m := &computepb.UrlMap{Name: in.Name, Description: d, DefaultService: proto.String(in.DefaultService)}
+	if len(in.PathRules) > 0 {
+		pm := &computepb.PathMatcher{Name: proto.String(pathMatcher), DefaultService: proto.String(in.DefaultService)}
+		for _, pr := range in.PathRules {
+			pm.PathRules = append(pm.PathRules, &computepb.PathRule{Paths: pr.Paths, Service: proto.String(pr.Service)})
+		}
+		m.HostRules = []*computepb.HostRule{{Hosts: []string{"*"}, PathMatcher: proto.String(pathMatcher)}}
+		m.PathMatchers = []*computepb.PathMatcher{pm}
+	}
+	return m
 }
 
 // Create inserts the map.
@@ -349,9 +412,17 @@ func (r *urlMapResource) read(ctx context.Context, c *clients, id string, old *U
 	}
 	in := URLMapArgs{Name: proto.String(m.GetName()), Project: proto.String(oid.project), Description: optStr(m.GetDescription()),
 		DefaultService: rel(m.GetDefaultService())}
+	// The rules of every path matcher read back: a map changed behind the provider's back into more host rules
+	// than the one * shows its rules, and the next update puts the one matcher back.
+	for _, pm := range m.GetPathMatchers() {
+		for _, pr := range pm.GetPathRules() {
+			in.PathRules = append(in.PathRules, PathRule{Paths: pr.GetPaths(), Service: rel(pr.GetService())})
+		}
+	}
 	if old != nil {
 		in.Project = keepIfSet(old.Project, in.Project)
 		in.DefaultService = str(keepRef(&old.DefaultService, m.GetDefaultService()))
+		in.PathRules = keepServices(old.PathRules, in.PathRules)
 	}
 	return provider.ReadResponse[URLMapArgs, URLMapState]{ID: id, Inputs: in, Outputs: URLMapState{URLMapArgs: in, SelfLink: m.GetSelfLink()}}, nil
 }

@@ -357,13 +357,21 @@ func resourceCases() []resourceCase {
 				hc := e.make(HealthCheckToken, "hc", map[string]any{})
 				g := e.make(InstanceGroupToken, "ig", map[string]any{})
 				bs := e.make(BackendServiceToken, "bs", map[string]any{"healthChecks": []any{hc.id}, "backends": []any{map[string]any{"group": g.id}}})
-				return map[string]any{"defaultService": bs.id}
+				api := e.make(BackendServiceToken, "api", map[string]any{"healthChecks": []any{hc.id}, "backends": []any{map[string]any{"group": g.id}}})
+				return map[string]any{"defaultService": bs.id, "pathRules": []any{map[string]any{"paths": []any{"/api/*"}, "service": api.id}}}
 			},
-			update: func(in map[string]any) { in["description"] = "the web map" },
+			update: func(in map[string]any) {
+				in["description"] = "the web map"
+				rules := in["pathRules"].([]any)
+				svc := rules[0].(map[string]any)["service"]
+				in["pathRules"] = []any{map[string]any{"paths": []any{"/api/*", "/v2/*"}, "service": svc}}
+			},
 			checkUpdate: func(e *env, id string) {
 				o := e.oid(id, "global", "urlMaps")
 				m, err := e.urlMaps.Get(e.ctx(), &computepb.GetUrlMapRequest{Project: o.project, UrlMap: o.name})
-				if err != nil || m.GetDescription() != "the web map" || !strings.Contains(m.GetDefaultService(), "/backendServices/bs-") {
+				if err != nil || m.GetDescription() != "the web map" || !strings.Contains(m.GetDefaultService(), "/backendServices/bs-") ||
+					len(m.GetPathMatchers()) != 1 || len(m.GetPathMatchers()[0].GetPathRules()[0].GetPaths()) != 2 ||
+					!strings.Contains(m.GetPathMatchers()[0].GetPathRules()[0].GetService(), "/backendServices/api-") {
 					e.t.Errorf("after the update: %v, %v", m, err)
 				}
 			},
@@ -375,7 +383,7 @@ func resourceCases() []resourceCase {
 			},
 			driftProp:  "description",
 			replace:    func(in map[string]any) { in["name"] = "um-replaced" },
-			importKeys: []string{"name", "defaultService"},
+			importKeys: []string{"name", "defaultService", "pathRules"},
 		},
 		proxyCase(),
 		{

@@ -40,6 +40,14 @@ type NamedPort struct {
 	Port int `infra:"port"`
 }
 
+// PathRule is a path rule of a URL map: paths and the backend service they go to.
+type PathRule struct {
+	// Paths is the paths, each starting with /, such as /api/*: a trailing * matches any rest.
+	Paths []string `infra:"paths"`
+	// Service is the backend service the paths go to, by path (a gcp:compute:BackendService's ID). Required.
+	Service string `infra:"service"`
+}
+
 // ServiceAccount is the service account of an instance.
 type ServiceAccount struct {
 	// Email is the service account's email, or default for the project's Compute Engine default service

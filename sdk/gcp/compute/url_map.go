@@ -6,20 +6,24 @@ import (
 	"github.com/infrago/infra/sdk/infra"
 )
 
-// URLMap is a URL map of the global HTTP load balancer: which backend service a request goes to. This one
-// sends every request to defaultService. description and defaultService change in place (an update naming the
-// map's fingerprint); name and project replace it. URL maps carry no labels, so a create cut off by a crash
-// is found again by the operation its requestId started. Import it by its path,
-// projects/P/global/urlMaps/NAME.
+// URLMap is a URL map of the global HTTP load balancer: which backend service a request goes to. A request
+// whose path matches one of pathRules goes to that rule's service, any other to defaultService, whatever its
+// host. description, defaultService and pathRules change in place (an update naming the map's fingerprint);
+// name and project replace it. URL maps carry no labels, so a create cut off by a crash is found again by the
+// operation its requestId started. Import it by its path, projects/P/global/urlMaps/NAME.
 type URLMap struct {
 	infra.CustomResourceState
 
-	// DefaultService is the backend service requests go to, by path (a gcp:compute:BackendService's ID).
+	// DefaultService is the backend service requests go to when no path rule matches, by path (a
+	// gcp:compute:BackendService's ID).
 	DefaultService infra.Output[string]
 	// Description is a description of the map.
 	Description infra.Output[string]
 	// Name is the map's name. Unset: derived from the resource's name with a random suffix.
 	Name infra.Output[string]
+	// PathRules paths that go to other backend services, for every host (one host rule * and one path matcher
+	// named paths).
+	PathRules infra.Output[[]PathRule]
 	// Project is the project. Unset: the provider's project.
 	Project infra.Output[string]
 	// SelfLink is the map's URL, which a target HTTP proxy names.
@@ -28,14 +32,17 @@ type URLMap struct {
 
 // URLMapArgs are the arguments of NewURLMap.
 type URLMapArgs struct {
-	// DefaultService is the backend service requests go to, by path (a gcp:compute:BackendService's ID).
-	// Required.
+	// DefaultService is the backend service requests go to when no path rule matches, by path (a
+	// gcp:compute:BackendService's ID). Required.
 	DefaultService infra.Input[string]
 	// Description is a description of the map.
 	Description infra.Input[string]
 	// Name is the map's name. Unset: derived from the resource's name with a random suffix. Changing it
 	// replaces the resource.
 	Name infra.Input[string]
+	// PathRules paths that go to other backend services, for every host (one host rule * and one path matcher
+	// named paths).
+	PathRules infra.Input[[]PathRule]
 	// Project is the project. Unset: the provider's project. Changing it replaces the resource.
 	Project infra.Input[string]
 }
@@ -52,6 +59,7 @@ func NewURLMap(ctx *infra.Context, name string, args *URLMapArgs, opts ...infra.
 		"defaultService": infra.Prop(args.DefaultService),
 		"description":    infra.Prop(args.Description),
 		"name":           infra.Prop(args.Name),
+		"pathRules":      infra.Prop(args.PathRules),
 		"project":        infra.Prop(args.Project),
 	}, opts...)
 	if err != nil {
@@ -61,6 +69,7 @@ func NewURLMap(ctx *infra.Context, name string, args *URLMapArgs, opts ...infra.
 	r.DefaultService = infra.OutputProp[string](reg, "defaultService")
 	r.Description = infra.OutputProp[string](reg, "description")
 	r.Name = infra.OutputProp[string](reg, "name")
+	r.PathRules = infra.OutputProp[[]PathRule](reg, "pathRules")
 	r.Project = infra.OutputProp[string](reg, "project")
 	r.SelfLink = infra.OutputProp[string](reg, "selfLink")
 	return r, nil
