@@ -3,6 +3,7 @@ package gcp
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"cloud.google.com/go/compute/apiv1/computepb"
@@ -99,6 +100,16 @@ func (r *backendServiceResource) Diff(_ context.Context, req provider.DiffReques
 	return diffInputs(req.OldInputs, news, "project")
 }
 
+// float32To64 is the float64 a float32 field was written from: 0.1 stays 0.1 rather than 0.10000000149011612, so
+// that a rate reads back as the program gave it.
+func float32To64(f float32) float64 {
+	v, err := strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
+	if err != nil {
+		return float64(f)
+	}
+	return v
+}
+
 // keepGroups is backends with each group spelled as in old where it names the same group.
 func keepGroups(old, backends []Backend) []Backend {
 	if len(old) != len(backends) {
@@ -178,7 +189,7 @@ func (r *backendServiceResource) read(ctx context.Context, c *clients, id string
 	for _, b := range bs.GetBackends() {
 		nb := Backend{Group: rel(b.GetGroup()), BalancingMode: b.GetBalancingMode()}
 		if b.MaxRatePerInstance != nil {
-			nb.MaxRatePerInstance = proto.Float64(float64(b.GetMaxRatePerInstance()))
+			nb.MaxRatePerInstance = proto.Float64(float32To64(b.GetMaxRatePerInstance()))
 		}
 		in.Backends = append(in.Backends, nb)
 	}

@@ -85,3 +85,12 @@ func TestCheckLoadBalancer(t *testing.T) {
 		}
 	}
 }
+
+func TestFloat32To64(t *testing.T) {
+	t.Parallel()
+	for _, v := range []float64{0.1, 100, 1.5, 33.3} {
+		if got := float32To64(float32(v)); got != v {
+			t.Errorf("float32To64(float32(%v)) = %v", v, got)
+		}
+	}
+}

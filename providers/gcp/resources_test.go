@@ -333,11 +333,16 @@ func resourceCases() []resourceCase {
 				g := e.make(InstanceGroupToken, "ig", map[string]any{"namedPorts": []any{map[string]any{"name": "http", "port": 80}}})
 				return map[string]any{"healthChecks": []any{hc.id}, "backends": []any{map[string]any{"group": g.id}}}
 			},
-			update: func(in map[string]any) { in["timeoutSec"] = 60; in["description"] = "the web service" },
+			update: func(in map[string]any) {
+				in["timeoutSec"], in["description"] = 60, "the web service"
+				group := in["backends"].([]any)[0].(map[string]any)["group"]
+				in["backends"] = []any{map[string]any{"group": group, "balancingMode": "RATE", "maxRatePerInstance": 0.1}}
+			},
 			checkUpdate: func(e *env, id string) {
 				o := e.oid(id, "global", "backendServices")
 				b, err := e.backends.Get(e.ctx(), &computepb.GetBackendServiceRequest{Project: o.project, BackendService: o.name})
-				if err != nil || b.GetTimeoutSec() != 60 || len(b.GetBackends()) != 1 || len(b.GetHealthChecks()) != 1 {
+				if err != nil || b.GetTimeoutSec() != 60 || len(b.GetBackends()) != 1 || len(b.GetHealthChecks()) != 1 ||
+					b.GetBackends()[0].GetBalancingMode() != "RATE" || b.GetBackends()[0].GetMaxRatePerInstance() != 0.1 {
 					e.t.Errorf("after the update: %v, %v", b, err)
 				}
 			},
