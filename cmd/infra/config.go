@@ -54,11 +54,10 @@ and the secret section as needed.`,
   printf '%s' "$API_TOKEN" | infra config set --secret apiToken`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, st, err := a.openSelected()
+			ws, st, key, err := a.openConfigKey(args[0])
 			if err != nil {
 				return err
 			}
-			key := ws.Project.QualifyKey(args[0])
 			var value string
 			if len(args) == 2 {
 				value = args[1]
@@ -135,11 +134,10 @@ unless --show-secrets is given.`,
   infra config get aws:region --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, st, err := a.openSelected()
+			_, st, key, err := a.openConfigKey(args[0])
 			if err != nil {
 				return err
 			}
-			key := ws.Project.QualifyKey(args[0])
 			v, secret, ok := st.Config.Get(key)
 			if !ok {
 				return fmt.Errorf("configuration key %s is not set in %s: set it with `infra config set %s <value>`", key, st.Config.Path(), args[0])
@@ -167,11 +165,10 @@ func (a *app) configRmCommand() *cobra.Command {
 		Example: "  infra config rm greeting\n  infra config rm aws:region",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, st, err := a.openSelected()
+			_, st, key, err := a.openConfigKey(args[0])
 			if err != nil {
 				return err
 			}
-			key := ws.Project.QualifyKey(args[0])
 			if !st.Config.Remove(key) {
 				return fmt.Errorf("configuration key %s is not set in %s", key, st.Config.Path())
 			}
@@ -230,4 +227,14 @@ func (a *app) configLsCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "print secret values in plaintext")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// openConfigKey opens the selected stack for a config command and qualifies the key the user typed with the
+// project's name where it has no namespace.
+func (a *app) openConfigKey(arg string) (*workspace, *stack, string, error) {
+	ws, st, err := a.openSelected()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return ws, st, ws.Project.QualifyKey(arg), nil
 }

@@ -85,13 +85,7 @@ rotate the secrets themselves.
 				fmt.Fprintf(out, "Nothing changed: %s is as it was.\n", cfg.Path())
 				return nil
 			}
-			if err := a.checkNotLockedOut(n, pp, name, force); err != nil {
-				return err
-			}
-			if err := cfg.Save(n); err != nil {
-				return err
-			}
-			if err := a.rewrapState(name, cfg, n); err != nil {
+			if err := a.changeRecipients(name, cfg, n, pp, force); err != nil {
 				return err
 			}
 			for _, r := range res.Added {
@@ -157,13 +151,7 @@ the stack is refused unless --force.
 			if err != nil {
 				return fmt.Errorf("stack %s: %w", name, err)
 			}
-			if err := a.checkNotLockedOut(n, pp, name, force); err != nil {
-				return err
-			}
-			if err := cfg.Save(n); err != nil {
-				return err
-			}
-			if err := a.rewrapState(name, cfg, n); err != nil {
+			if err := a.changeRecipients(name, cfg, n, pp, force); err != nil {
 				return err
 			}
 			printRecipients(cmd.OutOrStdout(), name, cfg.Path(), n)
@@ -200,6 +188,18 @@ func (a *app) openForRekey() (string, *project.StackConfig, *secrets.Manager, *s
 		return "", nil, nil, nil, err
 	}
 	return name, cfg, m, pp, nil
+}
+
+// changeRecipients makes n the stack's secrets manager: it refuses recipients the caller could not open (unless
+// force), saves the stack config with them and records them in the state as well.
+func (a *app) changeRecipients(name string, cfg *project.StackConfig, n *secrets.Manager, pp *secrets.Passphrases, force bool) error {
+	if err := a.checkNotLockedOut(n, pp, name, force); err != nil {
+		return err
+	}
+	if err := cfg.Save(n); err != nil {
+		return err
+	}
+	return a.rewrapState(name, cfg, n)
 }
 
 // rewrapState records the stack's new recipients in its state as well (see stacks.Stack.Rewrap).

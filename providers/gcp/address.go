@@ -40,13 +40,6 @@ type AddressState struct {
 
 type addressResource struct{ p *gcpProvider }
 
-func (a *AddressArgs) scope() string {
-	if a.Global {
-		return "global"
-	}
-	return "regions"
-}
-
 // Check names the address and validates what the schema cannot.
 func (r *addressResource) Check(_ context.Context, req provider.CheckRequest[AddressArgs]) (AddressArgs, []provider.CheckFailure, error) {
 	in := req.Inputs

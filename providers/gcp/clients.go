@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -54,6 +55,11 @@ type clients struct {
 	images            *compute.ImagesClient
 	regions           *compute.RegionsClient
 	globalOperations  *compute.GlobalOperationsClient
+
+	// computeHTTP and computeBase make the Compute Engine calls the REST clients get wrong: the client's
+	// instanceGroups.listInstances sends the whole request message, path parameters included, as its body.
+	computeHTTP *http.Client
+	computeBase string
 
 	dns *dns.Service
 }

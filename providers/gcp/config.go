@@ -209,6 +209,15 @@ func (p *gcpProvider) configure(ctx context.Context, c Config) error {
 	if err != nil {
 		return fmt.Errorf("set up the Cloud DNS transport: %w", err)
 	}
+	crt, err := htransport.NewTransport(ctx, &retryTransport{base: http.DefaultTransport, s: s, log: p.log},
+		append([]option.ClientOption{option.WithScopes("https://www.googleapis.com/auth/compute")}, base...)...)
+	if err != nil {
+		return fmt.Errorf("set up the Compute Engine transport: %w", err)
+	}
+	cl.computeHTTP, cl.computeBase = &http.Client{Transport: crt}, "https://compute.googleapis.com"
+	if e := endpoint("compute"); e != "" {
+		cl.computeBase = strings.TrimSuffix(e, "/")
+	}
 	svcOpts := []option.ClientOption{option.WithHTTPClient(&http.Client{Transport: rt})}
 	if e := endpoint("dns"); e != "" {
 		svcOpts = append(svcOpts, option.WithEndpoint(e+"/"))

@@ -45,6 +45,11 @@ type env struct {
 	pools     *compute.TargetPoolsClient
 	rules     *compute.ForwardingRulesClient
 	checks    *compute.HealthChecksClient
+	groups    *compute.InstanceGroupsClient
+	backends  *compute.BackendServicesClient
+	urlMaps   *compute.UrlMapsClient
+	proxies   *compute.TargetHttpProxiesClient
+	global    *compute.GlobalForwardingRulesClient
 	dns       *dns.Service
 }
 
@@ -172,6 +177,16 @@ func (e *env) clients(opts ...option.ClientOption) {
 	e.rules, err = compute.NewForwardingRulesRESTClient(ctx, opts...)
 	must()
 	e.checks, err = compute.NewHealthChecksRESTClient(ctx, opts...)
+	must()
+	e.groups, err = compute.NewInstanceGroupsRESTClient(ctx, opts...)
+	must()
+	e.backends, err = compute.NewBackendServicesRESTClient(ctx, opts...)
+	must()
+	e.urlMaps, err = compute.NewUrlMapsRESTClient(ctx, opts...)
+	must()
+	e.proxies, err = compute.NewTargetHttpProxiesRESTClient(ctx, opts...)
+	must()
+	e.global, err = compute.NewGlobalForwardingRulesRESTClient(ctx, opts...)
 	must()
 	dopts := opts
 	if e.url != "" {
@@ -354,18 +369,6 @@ func (e *env) delete(typ string, urn resource.URN, id string, in, out resource.P
 	return err
 }
 
-func (e *env) invoke(token string, args map[string]any) resource.PropertyMap {
-	e.t.Helper()
-	resp, err := e.srv.Invoke(e.ctx(), &pb.InvokeRequest{Token: token, Args: propertypb.FromMap(props(e.t, args))})
-	if err != nil {
-		e.t.Fatalf("Invoke %s: %v", token, err)
-	}
-	if len(resp.GetFailures()) > 0 {
-		e.t.Fatalf("Invoke %s: %v", token, resp.GetFailures())
-	}
-	return e.toMap(resp.GetResult())
-}
-
 // object is a resource created through the provider, for tests that build on it.
 type object struct {
 	typ     string
@@ -394,16 +397,4 @@ func pstr(m resource.PropertyMap, k string) string {
 		return ""
 	}
 	return v.StringValue()
-}
-
-func pstrs(m resource.PropertyMap, k string) []string {
-	var out []string
-	v := m[k].Unsecret()
-	if v.Kind() != resource.KindList {
-		return nil
-	}
-	for _, x := range v.ListValue() {
-		out = append(out, x.Unsecret().StringValue())
-	}
-	return out
 }

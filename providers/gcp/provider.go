@@ -8,7 +8,7 @@
 //
 // Every insert carries the create's idempotency token as its requestId, which Compute Engine keeps as the
 // operation's clientOperationId, and every labelled object (instances, addresses, forwarding rules, managed
-// zones) carries the labels infra-token and infra-urn; so a create cut off by a crash is found again by Lookup and
+// zones, global forwarding rules) carries the labels infra-token and infra-urn; so a create cut off by a crash is found again by Lookup and
 // adopted instead of being made twice.
 package gcp
 
@@ -28,17 +28,22 @@ const Version = "0.1.0"
 
 // Type tokens of the provider's resources and functions.
 const (
-	NetworkToken          = "gcp:compute:Network"
-	SubnetworkToken       = "gcp:compute:Subnetwork"
-	FirewallToken         = "gcp:compute:Firewall"
-	AddressToken          = "gcp:compute:Address"
-	InstanceToken         = "gcp:compute:Instance"
-	HealthCheckToken      = "gcp:compute:HealthCheck"
-	TargetPoolToken       = "gcp:compute:TargetPool"
-	TargetPoolMemberToken = "gcp:compute:TargetPoolMember"
-	ForwardingRuleToken   = "gcp:compute:ForwardingRule"
-	ManagedZoneToken      = "gcp:dns:ManagedZone"
-	RecordSetToken        = "gcp:dns:RecordSet"
+	NetworkToken              = "gcp:compute:Network"
+	SubnetworkToken           = "gcp:compute:Subnetwork"
+	FirewallToken             = "gcp:compute:Firewall"
+	AddressToken              = "gcp:compute:Address"
+	InstanceToken             = "gcp:compute:Instance"
+	HealthCheckToken          = "gcp:compute:HealthCheck"
+	TargetPoolToken           = "gcp:compute:TargetPool"
+	TargetPoolMemberToken     = "gcp:compute:TargetPoolMember"
+	ForwardingRuleToken       = "gcp:compute:ForwardingRule"
+	InstanceGroupToken        = "gcp:compute:InstanceGroup"
+	BackendServiceToken       = "gcp:compute:BackendService"
+	URLMapToken               = "gcp:compute:URLMap"
+	TargetHTTPProxyToken      = "gcp:compute:TargetHTTPProxy"
+	GlobalForwardingRuleToken = "gcp:compute:GlobalForwardingRule"
+	ManagedZoneToken          = "gcp:dns:ManagedZone"
+	RecordSetToken            = "gcp:dns:RecordSet"
 
 	GetImageToken = "gcp:compute:getImage"
 	GetZonesToken = "gcp:compute:getZones"
@@ -90,6 +95,11 @@ func New(opts Options) provider.Provider {
 			provider.NewResource[TargetPoolArgs, TargetPoolState](TargetPoolToken, targetPoolDoc, &targetPoolResource{p}),
 			provider.NewResource[TargetPoolMemberArgs, TargetPoolMemberState](TargetPoolMemberToken, targetPoolMemberDoc, &targetPoolMemberResource{p}),
 			provider.NewResource[ForwardingRuleArgs, ForwardingRuleState](ForwardingRuleToken, forwardingRuleDoc, &forwardingRuleResource{p}),
+			provider.NewResource[InstanceGroupArgs, InstanceGroupState](InstanceGroupToken, instanceGroupDoc, &instanceGroupResource{p}),
+			provider.NewResource[BackendServiceArgs, BackendServiceState](BackendServiceToken, backendServiceDoc, &backendServiceResource{p}),
+			provider.NewResource[URLMapArgs, URLMapState](URLMapToken, urlMapDoc, &urlMapResource{p}),
+			provider.NewResource[TargetHTTPProxyArgs, TargetHTTPProxyState](TargetHTTPProxyToken, targetHTTPProxyDoc, &targetHTTPProxyResource{p}),
+			provider.NewResource[GlobalForwardingRuleArgs, GlobalForwardingRuleState](GlobalForwardingRuleToken, globalForwardingRuleDoc, &globalForwardingRuleResource{p}),
 			provider.NewResource[ManagedZoneArgs, ManagedZoneState](ManagedZoneToken, managedZoneDoc, &managedZoneResource{p}),
 			provider.NewResource[RecordSetArgs, RecordSetState](RecordSetToken, recordSetDoc, &recordSetResource{p}),
 		},

@@ -293,6 +293,136 @@ func resourceCases() []resourceCase {
 			importKeys: []string{"name", "target", "portRange", "ipProtocol", "ipAddress", "labels"},
 		},
 		{
+			typ: InstanceGroupToken,
+			inputs: func(e *env) map[string]any {
+				i := e.make(InstanceToken, "i", map[string]any{"bootDisk": map[string]any{"image": debianFamily}})
+				i2 := e.make(InstanceToken, "i2", map[string]any{"bootDisk": map[string]any{"image": debianFamily}})
+				return map[string]any{"namedPorts": []any{map[string]any{"name": "http", "port": 80}}, "instances": []any{i.id}, "_other": i2.id}
+			},
+			update: func(in map[string]any) {
+				in["namedPorts"] = []any{map[string]any{"name": "http", "port": 8080}}
+				in["instances"] = []any{}
+			},
+			checkUpdate: func(e *env, id string) {
+				o := e.oid(id, "zones", "instanceGroups")
+				g, err := e.groups.Get(e.ctx(), &computepb.GetInstanceGroupRequest{Project: o.project, Zone: o.location, InstanceGroup: o.name})
+				if err != nil || len(g.GetNamedPorts()) != 1 || g.GetNamedPorts()[0].GetPort() != 8080 || g.GetSize() != 0 {
+					e.t.Errorf("after the update: %v, %v", g, err)
+				}
+			},
+			drift: func(e *env, id string) {
+				o := e.oid(id, "zones", "instanceGroups")
+				g, err := e.groups.Get(e.ctx(), &computepb.GetInstanceGroupRequest{Project: o.project, Zone: o.location, InstanceGroup: o.name})
+				if err != nil {
+					e.t.Fatal(err)
+				}
+				op, err := e.groups.SetNamedPorts(e.ctx(), &computepb.SetNamedPortsInstanceGroupRequest{Project: o.project, Zone: o.location, InstanceGroup: o.name,
+					InstanceGroupsSetNamedPortsRequestResource: &computepb.InstanceGroupsSetNamedPortsRequest{Fingerprint: g.Fingerprint,
+						NamedPorts: []*computepb.NamedPort{{Name: proto.String("hacked"), Port: proto.Int32(81)}}}})
+				e.waitOp(op, err)
+			},
+			driftProp:  "namedPorts",
+			replace:    func(in map[string]any) { in["description"] = "the web group"; in["instances"] = []any{in["_other"]} },
+			importKeys: []string{"name", "zone", "network", "namedPorts"},
+		},
+		groupMembershipCase(),
+		{
+			typ: BackendServiceToken,
+			inputs: func(e *env) map[string]any {
+				hc := e.make(HealthCheckToken, "hc", map[string]any{})
+				g := e.make(InstanceGroupToken, "ig", map[string]any{"namedPorts": []any{map[string]any{"name": "http", "port": 80}}})
+				return map[string]any{"healthChecks": []any{hc.id}, "backends": []any{map[string]any{"group": g.id}}}
+			},
+			update: func(in map[string]any) {
+				in["timeoutSec"], in["description"] = 60, "the web service"
+				group := in["backends"].([]any)[0].(map[string]any)["group"]
+				in["backends"] = []any{map[string]any{"group": group, "balancingMode": "RATE", "maxRatePerInstance": 0.1}}
+			},
+			checkUpdate: func(e *env, id string) {
+				o := e.oid(id, "global", "backendServices")
+				b, err := e.backends.Get(e.ctx(), &computepb.GetBackendServiceRequest{Project: o.project, BackendService: o.name})
+				if err != nil || b.GetTimeoutSec() != 60 || len(b.GetBackends()) != 1 || len(b.GetHealthChecks()) != 1 ||
+					b.GetBackends()[0].GetBalancingMode() != "RATE" || b.GetBackends()[0].GetMaxRatePerInstance() != 0.1 {
+					e.t.Errorf("after the update: %v, %v", b, err)
+				}
+			},
+			drift: func(e *env, id string) {
+				o := e.oid(id, "global", "backendServices")
+				op, err := e.backends.Patch(e.ctx(), &computepb.PatchBackendServiceRequest{Project: o.project, BackendService: o.name,
+					BackendServiceResource: &computepb.BackendService{TimeoutSec: proto.Int32(5)}})
+				e.waitOp(op, err)
+			},
+			driftProp:  "timeoutSec",
+			replace:    func(in map[string]any) { in["name"] = "bs-replaced" },
+			importKeys: []string{"name", "protocol", "portName", "timeoutSec", "healthChecks", "backends"},
+		},
+		{
+			typ: URLMapToken,
+			inputs: func(e *env) map[string]any {
+				hc := e.make(HealthCheckToken, "hc", map[string]any{})
+				g := e.make(InstanceGroupToken, "ig", map[string]any{})
+				bs := e.make(BackendServiceToken, "bs", map[string]any{"healthChecks": []any{hc.id}, "backends": []any{map[string]any{"group": g.id}}})
+				api := e.make(BackendServiceToken, "api", map[string]any{"healthChecks": []any{hc.id}, "backends": []any{map[string]any{"group": g.id}}})
+				return map[string]any{"defaultService": bs.id, "pathRules": []any{map[string]any{"paths": []any{"/api/*"}, "service": api.id}}}
+			},
+			update: func(in map[string]any) {
+				in["description"] = "the web map"
+				rules := in["pathRules"].([]any)
+				svc := rules[0].(map[string]any)["service"]
+				in["pathRules"] = []any{map[string]any{"paths": []any{"/api/*", "/v2/*"}, "service": svc}}
+			},
+			checkUpdate: func(e *env, id string) {
+				o := e.oid(id, "global", "urlMaps")
+				m, err := e.urlMaps.Get(e.ctx(), &computepb.GetUrlMapRequest{Project: o.project, UrlMap: o.name})
+				if err != nil || m.GetDescription() != "the web map" || !strings.Contains(m.GetDefaultService(), "/backendServices/bs-") ||
+					len(m.GetPathMatchers()) != 1 || len(m.GetPathMatchers()[0].GetPathRules()[0].GetPaths()) != 2 ||
+					!strings.Contains(m.GetPathMatchers()[0].GetPathRules()[0].GetService(), "/backendServices/api-") {
+					e.t.Errorf("after the update: %v, %v", m, err)
+				}
+			},
+			drift: func(e *env, id string) {
+				o := e.oid(id, "global", "urlMaps")
+				op, err := e.urlMaps.Patch(e.ctx(), &computepb.PatchUrlMapRequest{Project: o.project, UrlMap: o.name,
+					UrlMapResource: &computepb.UrlMap{Description: proto.String("hacked")}})
+				e.waitOp(op, err)
+			},
+			driftProp:  "description",
+			replace:    func(in map[string]any) { in["name"] = "um-replaced" },
+			importKeys: []string{"name", "defaultService", "pathRules"},
+		},
+		proxyCase(),
+		{
+			typ: GlobalForwardingRuleToken,
+			inputs: func(e *env) map[string]any {
+				px := lbChain(e)
+				a := e.make(AddressToken, "ip", map[string]any{"global": true})
+				return map[string]any{"target": px, "ipAddress": pstr(a.out, "ipAddress"), "labels": map[string]any{"app": "web"}}
+			},
+			update: func(in map[string]any) { in["labels"] = map[string]any{"app": "web2"} },
+			checkUpdate: func(e *env, id string) {
+				o := e.oid(id, "global", "forwardingRules")
+				f, err := e.global.Get(e.ctx(), &computepb.GetGlobalForwardingRuleRequest{Project: o.project, ForwardingRule: o.name})
+				if err != nil || !strings.Contains(f.GetTarget(), "/targetHttpProxies/") || f.GetLabels()["app"] != "web2" || f.GetLabels()[labelToken] == "" {
+					e.t.Errorf("after the update: %v, %v", f, err)
+				}
+			},
+			drift: func(e *env, id string) {
+				o := e.oid(id, "global", "forwardingRules")
+				f, err := e.global.Get(e.ctx(), &computepb.GetGlobalForwardingRuleRequest{Project: o.project, ForwardingRule: o.name})
+				if err != nil {
+					e.t.Fatal(err)
+				}
+				l := f.GetLabels()
+				l["app"] = "hacked"
+				op, err := e.global.SetLabels(e.ctx(), &computepb.SetLabelsGlobalForwardingRuleRequest{Project: o.project, Resource: o.name,
+					GlobalSetLabelsRequestResource: &computepb.GlobalSetLabelsRequest{Labels: l, LabelFingerprint: f.LabelFingerprint}})
+				e.waitOp(op, err)
+			},
+			driftProp:  "labels",
+			replace:    func(in map[string]any) { in["portRange"] = "8080"; delete(in, "ipAddress") },
+			importKeys: []string{"name", "target", "portRange", "ipAddress", "labels"},
+		},
+		{
 			typ: ManagedZoneToken,
 			inputs: func(e *env) map[string]any {
 				return map[string]any{"dnsName": "infra-test.example.com", "labels": map[string]any{"env": "test"}}
@@ -555,4 +685,83 @@ func assertNoObjects(t *testing.T, e *env) {
 // is followed by reads that must wait for the new object.
 func simOptions() sim.Options {
 	return sim.Options{Faults: sim.Faults{NotFoundWindow: sim.Duration(15 * time.Millisecond)}}
+}
+
+// lbChain makes the back of a global HTTP load balancer (a health check, an instance group, a backend service,
+// a URL map and a target HTTP proxy) and returns the proxy's ID.
+func lbChain(e *env) string {
+	hc := e.make(HealthCheckToken, "hc", map[string]any{})
+	g := e.make(InstanceGroupToken, "ig", map[string]any{})
+	bs := e.make(BackendServiceToken, "bs", map[string]any{"healthChecks": []any{hc.id}, "backends": []any{map[string]any{"group": g.id}}})
+	um := e.make(URLMapToken, "um", map[string]any{"defaultService": bs.id})
+	return e.make(TargetHTTPProxyToken, "px", map[string]any{"urlMap": um.id}).id
+}
+
+// proxyCase is the target HTTP proxy's row: its update points it at a second URL map, made with the first.
+func proxyCase() resourceCase {
+	var maps [2]string
+	setMap := func(e *env, id, urlMap string) {
+		o := e.oid(id, "global", "targetHttpProxies")
+		op, err := e.proxies.SetUrlMap(e.ctx(), &computepb.SetUrlMapTargetHttpProxyRequest{Project: o.project, TargetHttpProxy: o.name,
+			UrlMapReferenceResource: &computepb.UrlMapReference{UrlMap: proto.String(urlMap)}})
+		e.waitOp(op, err)
+	}
+	return resourceCase{
+		typ: TargetHTTPProxyToken,
+		inputs: func(e *env) map[string]any {
+			hc := e.make(HealthCheckToken, "hc", map[string]any{})
+			g := e.make(InstanceGroupToken, "ig", map[string]any{})
+			bs := e.make(BackendServiceToken, "bs", map[string]any{"healthChecks": []any{hc.id}, "backends": []any{map[string]any{"group": g.id}}})
+			maps[0] = e.make(URLMapToken, "um", map[string]any{"defaultService": bs.id}).id
+			maps[1] = e.make(URLMapToken, "um2", map[string]any{"defaultService": bs.id}).id
+			return map[string]any{"urlMap": maps[0]}
+		},
+		update: func(in map[string]any) { in["urlMap"] = maps[1] },
+		checkUpdate: func(e *env, id string) {
+			o := e.oid(id, "global", "targetHttpProxies")
+			p, err := e.proxies.Get(e.ctx(), &computepb.GetTargetHttpProxyRequest{Project: o.project, TargetHttpProxy: o.name})
+			if err != nil || !sameRef(p.GetUrlMap(), maps[1]) {
+				e.t.Errorf("after the update: %v, %v", p, err)
+			}
+		},
+		drift:      func(e *env, id string) { setMap(e, id, maps[0]) },
+		driftProp:  "urlMap",
+		replace:    func(in map[string]any) { in["description"] = "the web proxy" },
+		importKeys: []string{"name", "urlMap"},
+	}
+}
+
+// groupMembershipCase is the instance group's second row: membership on its own, drifting by a removal behind the
+// provider's back.
+func groupMembershipCase() resourceCase {
+	var member string
+	return resourceCase{
+		typ: InstanceGroupToken,
+		inputs: func(e *env) map[string]any {
+			// Three members: more than a page of the simulator's listInstances, so the reads must follow the token.
+			var ids []any
+			for _, n := range []string{"i", "i2", "i3"} {
+				ids = append(ids, e.make(InstanceToken, n, map[string]any{"bootDisk": map[string]any{"image": debianFamily}}).id)
+			}
+			member = ids[1].(string)
+			return map[string]any{"instances": ids}
+		},
+		update: func(in map[string]any) { in["namedPorts"] = []any{map[string]any{"name": "http", "port": 80}} },
+		checkUpdate: func(e *env, id string) {
+			o := e.oid(id, "zones", "instanceGroups")
+			g, err := e.groups.Get(e.ctx(), &computepb.GetInstanceGroupRequest{Project: o.project, Zone: o.location, InstanceGroup: o.name})
+			if err != nil || g.GetSize() != 3 || len(g.GetNamedPorts()) != 1 {
+				e.t.Errorf("after the update: %v, %v", g, err)
+			}
+		},
+		drift: func(e *env, id string) {
+			o := e.oid(id, "zones", "instanceGroups")
+			op, err := e.groups.RemoveInstances(e.ctx(), &computepb.RemoveInstancesInstanceGroupRequest{Project: o.project, Zone: o.location, InstanceGroup: o.name,
+				InstanceGroupsRemoveInstancesRequestResource: &computepb.InstanceGroupsRemoveInstancesRequest{Instances: []*computepb.InstanceReference{{Instance: proto.String(member)}}}})
+			e.waitOp(op, err)
+		},
+		driftProp:  "instances",
+		replace:    func(in map[string]any) { in["name"] = "ig-replaced" },
+		importKeys: []string{"name", "zone", "instances"},
+	}
 }

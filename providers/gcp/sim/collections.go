@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"net/http"
 	"time"
 )
 
@@ -82,8 +81,3 @@ func init() {
 		collections[c.scope+"/"+c.segment] = c
 	}
 }
-
-// status codes used by the handlers.
-const (
-	badRequest = http.StatusBadRequest
-)

@@ -594,6 +594,21 @@ func prepareURLMap(_ *Server, o *object, _ scope, _ time.Time) *apiError {
 	if _, ok := o.data["defaultService"].(string); !ok {
 		return invalid("Required field 'resource.defaultService' not specified")
 	}
+	matchers := map[string]bool{}
+	for _, raw := range listOf(o.data["pathMatchers"]) {
+		pm, _ := raw.(map[string]any)
+		name, _ := pm["name"].(string)
+		if name == "" {
+			return invalid("Required field 'resource.pathMatchers[].name' not specified")
+		}
+		matchers[name] = true
+	}
+	for _, raw := range listOf(o.data["hostRules"]) {
+		hr, _ := raw.(map[string]any)
+		if name, _ := hr["pathMatcher"].(string); !matchers[name] {
+			return invalid("Invalid value for field 'resource.hostRules[].pathMatcher': '%s'. The path matcher does not exist", name)
+		}
+	}
 	return nil
 }
 

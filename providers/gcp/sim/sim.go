@@ -3,7 +3,6 @@ package sim
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
 	"sync"
 	"time"
@@ -179,6 +178,3 @@ func (s *Server) Start(ctx context.Context) (*Listening, error) {
 	}
 	return simserve.Listen(ctx, s.opts.Listen, s, simserve.Options{Name: "gcp simulator"})
 }
-
-// handlerFunc is http.HandlerFunc, named for the router's tables.
-type handlerFunc = func(w http.ResponseWriter, r *http.Request)

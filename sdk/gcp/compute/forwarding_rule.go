@@ -8,7 +8,8 @@ import (
 
 // ForwardingRule is a regional forwarding rule: the front of a network load balancer, sending traffic for an
 // address and ports to a target pool. It is labelled infra-token and infra-urn. target changes in place
-// (setTarget) and labels with setLabels; any other change replaces it. Import it by its path,
+// (setTarget) and labels with setLabels; any other change replaces it. The front of the global HTTP load
+// balancer is a gcp:compute:GlobalForwardingRule. Import it by its path,
 // projects/P/regions/R/forwardingRules/NAME.
 type ForwardingRule struct {
 	infra.CustomResourceState

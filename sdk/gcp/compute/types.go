@@ -2,6 +2,17 @@
 
 package compute
 
+// Backend is a backend of a backend service: an instance group and how it is balanced.
+type Backend struct {
+	// BalancingMode is UTILIZATION (by the instances' CPU) or RATE (by requests per second; give
+	// maxRatePerInstance). Defaults to "UTILIZATION".
+	BalancingMode *string `infra:"balancingMode"`
+	// Group is the instance group, by path (a gcp:compute:InstanceGroup's ID) or self link. Required.
+	Group string `infra:"group"`
+	// MaxRatePerInstance is the requests per second an instance takes at most, with balancingMode RATE.
+	MaxRatePerInstance *float64 `infra:"maxRatePerInstance"`
+}
+
 // BootDisk is the boot disk of an instance.
 type BootDisk struct {
 	// Image is the image to boot: a path such as projects/debian-cloud/global/images/family/debian-12 (the
@@ -19,6 +30,22 @@ type FirewallRule struct {
 	Ports []string `infra:"ports"`
 	// Protocol is the IP protocol: tcp, udp, icmp, esp, ah, sctp, ipip, all, or a protocol number. Required.
 	Protocol string `infra:"protocol"`
+}
+
+// NamedPort is a named port of an instance group.
+type NamedPort struct {
+	// Name is the port's name, which a backend service's portName refers to, such as http. Required.
+	Name string `infra:"name"`
+	// Port is the port number, 1 to 65535. Required.
+	Port int `infra:"port"`
+}
+
+// PathRule is a path rule of a URL map: paths and the backend service they go to.
+type PathRule struct {
+	// Paths is the paths, each starting with /, such as /api/*: a trailing * matches any rest.
+	Paths []string `infra:"paths"`
+	// Service is the backend service the paths go to, by path (a gcp:compute:BackendService's ID). Required.
+	Service string `infra:"service"`
 }
 
 // ServiceAccount is the service account of an instance.
