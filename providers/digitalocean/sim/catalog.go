@@ -1,9 +1,6 @@
 package sim
 
-import (
-	"net/http"
-	"slices"
-)
+import "net/http"
 
 // regionNames are the names DigitalOcean gives its regions.
 var regionNames = map[string]string{"nyc1": "New York 1", "nyc2": "New York 2", "nyc3": "New York 3", "sfo1": "San Francisco 1",
@@ -143,9 +140,7 @@ func (s *Server) images(req *request) response {
 		// The catalogue holds only public distribution images: no snapshots, backups or custom images.
 	default:
 		for _, im := range images {
-			if d := req.param("distribution"); d == "" || d == im.distro || slices.Contains([]string{d}, im.slug) {
-				out = append(out, s.imageView(im))
-			}
+			out = append(out, s.imageView(im))
 		}
 	}
 	return s.page(req, "images", out)
