@@ -1,11 +1,12 @@
 package sim
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/infrago/infra/internal/simserve"
 )
 
 // Faults are the failures the simulator injects. Rates are fractions of requests between 0 and 1; each request
@@ -29,29 +30,7 @@ type Faults struct {
 
 // Duration is a time.Duration that reads and writes JSON as a string such as "250ms" (or a number of
 // nanoseconds).
-type Duration time.Duration
-
-// MarshalJSON writes the duration as a string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// UnmarshalJSON reads "250ms", "2s" or a number of nanoseconds.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		v, err := time.ParseDuration(s)
-		if err != nil {
-			return fmt.Errorf("duration %q: %w", s, err)
-		}
-		*d = Duration(v)
-		return nil
-	}
-	var n int64
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("a duration must be a string such as \"250ms\" or a number of nanoseconds")
-	}
-	*d = Duration(n)
-	return nil
-}
+type Duration = simserve.Duration
 
 // maxLatency bounds injected latency so that a typo cannot make every request hang for hours.
 const maxLatency = 5 * time.Minute
