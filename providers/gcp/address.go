@@ -29,12 +29,13 @@ type AddressArgs struct {
 	Labels      map[string]string `infra:"labels" doc:"The labels of the address; the provider's default labels are added. A change updates it in place."`
 }
 
-// AddressState are the outputs of gcp:compute:Address.
+// AddressState are the outputs of gcp:compute:Address. The address's status (RESERVED or IN_USE) is not one:
+// it changes when a forwarding rule starts using the address, which a refresh would report as drift of an
+// address nothing changed.
 type AddressState struct {
 	AddressArgs
 	IPAddress       string            `infra:"ipAddress" doc:"The reserved IP address."`
 	SelfLink        string            `infra:"selfLink" doc:"The address's URL."`
-	Status          string            `infra:"status" doc:"RESERVED, or IN_USE once a forwarding rule or an instance uses it."`
 	EffectiveLabels map[string]string `infra:"effectiveLabels" doc:"The labels of the address: its own and the provider's default labels together."`
 }
 
@@ -157,7 +158,7 @@ func (r *addressResource) read(ctx context.Context, c *clients, id string, old *
 		}
 	}
 	in.Labels = c.userLabels(a.GetLabels(), oldLabels)
-	st := AddressState{AddressArgs: in, IPAddress: a.GetAddress(), SelfLink: a.GetSelfLink(), Status: a.GetStatus(),
+	st := AddressState{AddressArgs: in, IPAddress: a.GetAddress(), SelfLink: a.GetSelfLink(),
 		EffectiveLabels: visibleLabels(a.GetLabels())}
 	return provider.ReadResponse[AddressArgs, AddressState]{ID: id, Inputs: in, Outputs: st}, nil
 }

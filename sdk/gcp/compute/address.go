@@ -36,8 +36,6 @@ type Address struct {
 	Region infra.Output[string]
 	// SelfLink is the address's URL.
 	SelfLink infra.Output[string]
-	// Status is RESERVED, or IN_USE once a forwarding rule or an instance uses it.
-	Status infra.Output[string]
 	// Subnetwork is the subnetwork an internal address is taken from. Unset: the region's default subnetwork.
 	Subnetwork infra.Output[string]
 }
@@ -101,7 +99,6 @@ func NewAddress(ctx *infra.Context, name string, args *AddressArgs, opts ...infr
 	r.Project = infra.OutputProp[string](reg, "project")
 	r.Region = infra.OutputProp[string](reg, "region")
 	r.SelfLink = infra.OutputProp[string](reg, "selfLink")
-	r.Status = infra.OutputProp[string](reg, "status")
 	r.Subnetwork = infra.OutputProp[string](reg, "subnetwork")
 	return r, nil
 }
