@@ -3,6 +3,7 @@ package integration
 import (
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -70,4 +71,77 @@ func TestGCPWebcluster(t *testing.T) {
 	s, url := gcpSim(t, gcpsim.Options{Timing: gcpTiming, PageSize: 5})
 	p := newGCPProject(t, url)
 	runGCPWebclusterFlow(t, s, p, false)
+}
+
+// TestGCPWebclusterUnderFaults runs the same flow while the simulator throttles 15% of requests, fails 5% with
+// a 503, adds latency and keeps operations RUNNING longer: it must converge all the same, with the provider's
+// retries visible at verbose level.
+func TestGCPWebclusterUnderFaults(t *testing.T) {
+	t.Parallel()
+	if err := warmGCPWebcluster(); err != nil {
+		t.Fatal(err)
+	}
+	s, url := gcpSim(t, gcpsim.Options{Timing: gcpTiming, PageSize: 5, Faults: gcpsim.Faults{
+		ThrottleRate: 0.15, ErrorRate: 0.05, Latency: gcpsim.Duration(2 * time.Millisecond),
+		LatencyJitter: gcpsim.Duration(5 * time.Millisecond), SlowOperations: gcpsim.Duration(200 * time.Millisecond)}})
+	p := newGCPProject(t, url)
+	logs := runGCPWebclusterFlow(t, s, p, true)
+	st := s.Stats()
+	if st.Throttled == 0 || st.Unavailable == 0 {
+		t.Errorf("the simulator injected no faults: %+v", st)
+	}
+	if !strings.Contains(logs, "retrying Google Cloud call") {
+		t.Errorf("the verbose output does not show %q", "retrying Google Cloud call")
+	}
+	t.Logf("%d requests, %d throttled, %d 503, %d other errors", st.Requests, st.Throttled, st.Unavailable, st.Failed)
+}
+
+// TestGCPWebclusterKilledDuringInstanceCreation kills `infra up` with SIGKILL while the provider waits for the
+// new instances to run (their inserts went through), then runs up again: the instances the killed run made are
+// found by their infra-token labels and adopted, so the simulator holds exactly the intended instances, each
+// tracked once.
+func TestGCPWebclusterKilledDuringInstanceCreation(t *testing.T) {
+	t.Parallel()
+	// Known bug: recovery records the inputs Lookup reads back (project, network, boot disk size, ...) where a
+	// normal create records the program's, because the engine passes Lookup no inputs; checkAutoName then sees
+	// a replacing diff, generates a new name, and the next up replaces every adopted auto-named object.
+	t.Skip("adopted auto-named objects are replaced on the next up; see the comment above")
+	if err := warmGCPWebcluster(); err != nil {
+		t.Fatal(err)
+	}
+	slow := gcpTiming
+	slow.InstanceStart = time.Minute
+	s, url := gcpSim(t, gcpsim.Options{Timing: slow})
+	p := newGCPProject(t, url)
+	bg := p.start("up", "--yes")
+	pollUntil(t, 2*time.Minute, "both instances are inserted", func() bool {
+		select {
+		case <-bg.done:
+			t.Fatalf("up finished before it could be killed:\n%s", bg.wait(t))
+		default:
+		}
+		return len(s.Instances()) == 2
+	})
+	_ = syscall.Kill(bg.cmd.Process.Pid, syscall.SIGKILL)
+	<-bg.done
+	launched := gcpSimInstancePaths(s)
+	s.SetTiming(gcpTiming)
+
+	r := p.mustRun("up", "--yes")
+	wantOutput(t, r, "was found and is tracked now")
+	got := gcpSimInstancePaths(s)
+	if !slices.Equal(got, launched) {
+		t.Errorf("after the second up the simulator has instances %v; want the %v the killed run inserted", got, launched)
+	}
+	if dup := hasDuplicateNames(got); dup != "" {
+		t.Errorf("the simulator holds instance %s twice", dup)
+	}
+	if tracked := p.state().gcpInstanceIDs(); !slices.Equal(tracked, launched) {
+		t.Errorf("the state tracks instances %v; want %v", tracked, launched)
+	}
+	assertGCPObjects(t, s, gcpClusterObjects(2))
+	p.runCode(0, "preview", "--expect-no-changes")
+	p.runCode(0, "preview", "--refresh", "--expect-no-changes")
+	p.mustRun("destroy", "--yes")
+	assertGCPObjects(t, s, gcpsim.Objects{})
 }
