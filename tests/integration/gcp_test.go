@@ -1,6 +1,9 @@
 package integration
 
 import (
+	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -144,4 +147,64 @@ func TestGCPWebclusterKilledDuringInstanceCreation(t *testing.T) {
 	p.runCode(0, "preview", "--refresh", "--expect-no-changes")
 	p.mustRun("destroy", "--yes")
 	assertGCPObjects(t, s, gcpsim.Objects{})
+}
+
+// TestGCPImport creates an instance in the simulator directly, outside infra, imports it with `infra import`,
+// and checks that the Go code it prints, put into a program, previews with no change.
+func TestGCPImport(t *testing.T) {
+	t.Parallel()
+	if err := warmGCPWebcluster(); err != nil {
+		t.Fatal(err)
+	}
+	s, url := gcpSim(t, gcpsim.Options{Timing: gcpTiming})
+	zone := gcpsim.DefaultRegion + "-a"
+	body := `{"name": "legacy-web", "machineType": "zones/` + zone + `/machineTypes/e2-small",
+		"disks": [{"boot": true, "autoDelete": true, "initializeParams": {"sourceImage": "projects/debian-cloud/global/images/family/debian-12"}}],
+		"networkInterfaces": [{"network": "global/networks/default", "accessConfigs": [{"type": "ONE_TO_ONE_NAT", "name": "External NAT"}]}],
+		"labels": {"team": "web"}, "tags": {"items": ["web"]}}`
+	resp, err := http.Post(url+"/compute/v1/projects/"+gcpsim.DefaultProject+"/zones/"+zone+"/instances", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the simulator refused the instance: %s", resp.Status)
+	}
+	pollUntil(t, 30*time.Second, "the instance runs", func() bool {
+		is := s.Instances()
+		return len(is) == 1 && is[0].Status == "RUNNING"
+	})
+
+	prog := filepath.Join(t.TempDir(), "prog")
+	if err := os.MkdirAll(prog, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(code string) {
+		t.Helper()
+		main := "package main\n\nimport (\n\t\"github.com/infrago/infra/sdk/gcp/compute\"\n\t\"github.com/infrago/infra/sdk/infra\"\n)\n\n" +
+			"var _ = compute.NewInstance\n\nfunc main() {\n\tinfra.Run(func(ctx *infra.Context) error {\n" + code + "\n\t\treturn nil\n\t})\n}\n"
+		if err := os.WriteFile(filepath.Join(prog, "main.go"), []byte(main), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("")
+	writeModule(t, prog)
+	p := newProjectWithMain(t, prog)
+	p.env = append(p.env, "GOFLAGS=-mod=mod")
+	p.env = append(p.env, gcpEnv(p)...)
+	for _, kv := range gcpProviderSettings(url) {
+		p.mustRun("config", "set", kv[0], kv[1])
+	}
+	path := "projects/" + gcpsim.DefaultProject + "/zones/" + zone + "/instances/legacy-web"
+	r := p.mustRun("import", "gcp:compute:Instance", "web", path, "--yes")
+	code := r.stdout
+	if !strings.Contains(code, `compute.NewInstance(ctx, "web", &compute.InstanceArgs{`) || !strings.Contains(code, `"legacy-web"`) {
+		t.Fatalf("the generated code:\n%s", code)
+	}
+	write(code + "\n\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n\t\t_ = web")
+	r = p.runCode(0, "preview", "--expect-no-changes")
+	wantOutput(t, r, "unchanged")
+	if got := p.state().gcpInstanceIDs(); !slices.Equal(got, []string{path}) {
+		t.Errorf("the state tracks instances %v, want %v", got, []string{path})
+	}
 }
