@@ -1,8 +1,11 @@
 package integration
 
 import (
+	"bytes"
+	"context"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -206,5 +209,35 @@ func TestGCPImport(t *testing.T) {
 	wantOutput(t, r, "unchanged")
 	if got := p.state().gcpInstanceIDs(); !slices.Equal(got, []string{path}) {
 		t.Errorf("the state tracks instances %v, want %v", got, []string{path})
+	}
+}
+
+// TestGCPWebclusterDemo runs the example's own script, examples/gcp-webcluster/demo.sh, with the binary under
+// test and faults injected: it starts `infra sim gcp` itself and checks each step.
+func TestGCPWebclusterDemo(t *testing.T) {
+	t.Parallel()
+	if err := warmGCPWebcluster(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := makeProject(t.TempDir(), "demo", gcpWebclusterDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", filepath.Join(gcpWebclusterDir(), "demo.sh"))
+	cmd.Env = append(slices.Clone(p.env), "INFRA_BIN="+infraBin, "THROTTLE=0.1", "ERRORS=0.05")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("demo.sh failed: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"Resources: 12 created", "Resources: 12 unchanged", "Resources: 2 created, 12 unchanged",
+		"Resources: 14 deleted", "the simulator holds no objects", "Demo complete"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the demo's output lacks %q:\n%s", want, out.String())
+		}
 	}
 }
