@@ -271,13 +271,21 @@ func (s *stepper) timedOut(err error, what string, t time.Duration) error {
 	return fmt.Errorf("%s: %w", s.describe(), err)
 }
 
+// createIntent is the journal's record of a create about to be made: what the provider needs to look the object
+// up after a crash (type, provider, idempotency token) and the checked inputs the program gave, so that an adopted
+// object is tracked with the program's inputs, as a finished create would be, not with what the cloud reads back.
+func (s *stepper) createIntent(step, token string, checked resource.PropertyMap) state.JournalRecord {
+	return state.JournalRecord{Step: step, URN: s.urn, Type: s.reg.Type, Provider: s.ref, Token: token,
+		Resource: &state.Resource{URN: s.urn, Type: s.reg.Type, Custom: true, Provider: s.ref, Inputs: checked}}
+}
+
 func (s *stepper) create(op events.Op, checked resource.PropertyMap) (*Result, error) {
 	s.begin(op, checked, nil)
 	if s.d.opts.DryRun {
 		return s.previewed("", checked)
 	}
 	token := newID()
-	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: state.StepCreate, URN: s.urn, Type: s.reg.Type, Provider: s.ref, Token: token}, s.rs.Virtual)
+	opID, err := s.d.begin(s.ctx, s.createIntent(state.StepCreate, token, checked), s.rs.Virtual)
 	if err != nil {
 		return nil, s.failed(op, err)
 	}
@@ -304,7 +312,7 @@ func (s *stepper) createObject(opID, step, token string, checked resource.Proper
 	cut := ctx.Err() != nil
 	cancel()
 	if err != nil && id == "" {
-		return "", nil, nil, s.createFailed(opID, step, token, s.timedOut(err, what, t), cut)
+		return "", nil, nil, s.createFailed(opID, step, token, checked, s.timedOut(err, what, t), cut)
 	}
 	return id, outs, initErrs, nil
 }
@@ -332,7 +340,7 @@ func (s *stepper) finished(op events.Op, opID, step, subject, id string, checked
 // cut off by a cancellation or its timeout, or the provider died during it) the object may exist all the same:
 // the intent stays open and the run hands it over as unsettled, so that the next run looks the object up by
 // its token instead of creating a second one.
-func (s *stepper) createFailed(opID, step, token string, err error, cut bool) error {
+func (s *stepper) createFailed(opID, step, token string, checked resource.PropertyMap, err error, cut bool) error {
 	unknown := cut || errors.Is(err, plugin.ErrCrashed) || errors.Is(err, plugin.ErrTimeout) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	if opID == "" || !unknown {
@@ -340,8 +348,9 @@ func (s *stepper) createFailed(opID, step, token string, err error, cut bool) er
 		return err
 	}
 	s.d.mu.Lock()
-	s.d.unsettled = append(s.d.unsettled, state.JournalRecord{Op: opID, Kind: state.KindBegin, Step: step, URN: s.urn,
-		Type: s.reg.Type, Provider: s.ref, Token: token})
+	intent := s.createIntent(step, token, checked)
+	intent.Op, intent.Kind = opID, state.KindBegin
+	s.d.unsettled = append(s.d.unsettled, intent)
 	s.d.mu.Unlock()
 	return fmt.Errorf("%w; the object may exist all the same: the next `infra up` looks it up by its idempotency token first", err)
 }
@@ -431,7 +440,7 @@ func (s *stepper) replace(checked resource.PropertyMap, replaces []string, delet
 		step = state.StepCreate
 	}
 	token := newID()
-	opID, err := s.d.begin(s.ctx, state.JournalRecord{Step: step, URN: s.urn, Type: s.reg.Type, Provider: s.ref, Token: token}, s.rs.Virtual)
+	opID, err := s.d.begin(s.ctx, s.createIntent(step, token, checked), s.rs.Virtual)
 	if err != nil {
 		return nil, s.failed(events.OpReplace, err)
 	}

@@ -106,7 +106,7 @@ func (d *Deployment) lookupPending(ctx context.Context, p state.PendingOp) (stat
 		return state.JournalRecord{}, "", fmt.Errorf("the create of %s: its provider cannot look objects up; %s", p.URN, fix)
 	}
 	cctx, cancel := context.WithTimeout(ctx, d.timeouts.Check)
-	res, err := lk.Lookup(cctx, plugin.LookupRequest{URN: p.URN, Type: p.Type, Token: p.Token})
+	res, err := lk.Lookup(cctx, plugin.LookupRequest{URN: p.URN, Type: p.Type, Token: p.Token, Inputs: p.Inputs})
 	cancel()
 	if errors.Is(err, plugin.ErrLookupUnsupported) {
 		return state.JournalRecord{}, "", fmt.Errorf("the create of %s: provider %s cannot tell whether it made the object; %s", p.URN, inst.pkg, fix)
@@ -119,8 +119,14 @@ func (d *Deployment) lookupPending(ctx context.Context, p state.PendingOp) (stat
 		return rec, fmt.Sprintf("an earlier run stopped while creating %s; the provider made no object, so it will be created now", p.URN), nil
 	}
 	rec.ID = res.ID
+	// The object is tracked with the inputs the program gave for it, as a finished create records them; what the
+	// provider read back only stands in for them when the intent did not keep them.
+	inputs := p.Inputs
+	if inputs == nil {
+		inputs = res.Inputs
+	}
 	rec.Resource = &state.Resource{URN: p.URN, Type: p.Type, Custom: true, ID: res.ID, Provider: p.Provider,
-		Inputs: res.Inputs, Outputs: res.Outputs}
+		Inputs: inputs, Outputs: res.Outputs}
 	return rec, fmt.Sprintf("an earlier run stopped while creating %s; the object it made (ID %s) was found and is tracked now", p.URN, res.ID), nil
 }
 

@@ -70,6 +70,8 @@ type PendingOp struct {
 	Provider resource.ProviderRef
 	Token    string
 	ID       string
+	// Inputs are the checked inputs a create was made with (nil in journals written before intents kept them).
+	Inputs resource.PropertyMap
 }
 
 // Describe names the operation for people.
@@ -223,8 +225,12 @@ func Replay(base *Snapshot, records []JournalRecord) (*Snapshot, []PendingOp) {
 	var out []PendingOp
 	for _, op := range order {
 		if rec, ok := pending[op]; ok {
-			out = append(out, PendingOp{Op: rec.Op, Step: rec.Step, URN: rec.URN, Type: rec.Type, Provider: rec.Provider,
-				Token: rec.Token, ID: rec.ID})
+			p := PendingOp{Op: rec.Op, Step: rec.Step, URN: rec.URN, Type: rec.Type, Provider: rec.Provider,
+				Token: rec.Token, ID: rec.ID}
+			if rec.Resource != nil {
+				p.Inputs = rec.Resource.Inputs
+			}
+			out = append(out, p)
 		}
 	}
 	return s, out
