@@ -247,3 +247,36 @@ func FuzzUnmarshalJournal(f *testing.F) {
 		_ = snap.Verify()
 	})
 }
+
+// A create's intent keeps the checked inputs it was made with: they survive the journal's encoding (secrets
+// encrypted), come back on the pending operation, and put nothing into the replayed snapshot, since the object
+// may not exist.
+func TestCreateIntentKeepsInputs(t *testing.T) {
+	t.Parallel()
+	codec := Codec{Crypter: &fakeCrypter{}}
+	r := thing("a", "")
+	r.Inputs["pw"] = resource.MakeSecret(resource.NewString("canary-intent"))
+	line, err := codec.MarshalRecord(JournalRecord{Seq: 1, Op: "o1", Kind: KindBegin, Step: StepCreate, URN: r.URN,
+		Type: r.Type, Provider: provRef, Token: "tok", Resource: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(line, []byte("canary-intent")) {
+		t.Fatalf("the intent holds a secret in plaintext: %s", line)
+	}
+	recs, err := codec.UnmarshalJournal(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := &Snapshot{Project: proj, Stack: stack, Resources: []*Resource{provider()}}
+	got, pending := Replay(base, recs)
+	if len(got.Resources) != 1 {
+		t.Errorf("an unfinished create put %d resources into the snapshot", len(got.Resources)-1)
+	}
+	if len(pending) != 1 || pending[0].Token != "tok" {
+		t.Fatalf("pending %+v", pending)
+	}
+	if !pending[0].Inputs.Equal(r.Inputs) {
+		t.Errorf("pending inputs %v, want %v", pending[0].Inputs, r.Inputs)
+	}
+}
