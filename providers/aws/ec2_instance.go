@@ -59,7 +59,7 @@ func (r *instanceResource) Diff(_ context.Context, req provider.DiffRequest[Inst
 	if sameSet(news.SecurityGroupIDs, req.OldInputs.SecurityGroupIDs) {
 		news.SecurityGroupIDs = req.OldInputs.SecurityGroupIDs
 	}
-	return diffInputs(req.OldInputs, news, "subnetId", "securityGroupIds", "associatePublicIpAddress")
+	return provider.DiffStructs(req.OldInputs, news, "subnetId", "securityGroupIds", "associatePublicIpAddress")
 }
 
 // Check validates what the schema cannot.

@@ -71,11 +71,11 @@ func (r *securityGroupResource) Diff(_ context.Context, req provider.DiffRequest
 	if (old.Egress == nil) == (news.Egress == nil) && sameAtoms(atomsOf(old.Egress, "self"), atomsOf(news.Egress, "self")) {
 		news.Egress = old.Egress
 	}
-	d, err := diffInputs(old, news, "name", "vpcId")
+	d, err := provider.DiffStructs(old, news, "name", "vpcId")
 	if err != nil {
 		return d, err
 	}
-	// An egress list set to empty differs from an unset one (it removes the default rule), which diffInputs
+	// An egress list set to empty differs from an unset one (it removes the default rule), which DiffStructs
 	// cannot see.
 	if (old.Egress == nil) != (news.Egress == nil) && !contains(d.Changed, "egress") {
 		d.Changed, d.HasChanges = append(d.Changed, "egress"), true

@@ -126,7 +126,7 @@ func (r *listenerResource) Check(_ context.Context, req provider.CheckRequest[Li
 
 // Diff treats an unset sslPolicy as unchanged: AWS picks one for TLS listeners.
 func (r *listenerResource) Diff(_ context.Context, req provider.DiffRequest[ListenerArgs, ListenerState]) (provider.DiffResponse, error) {
-	return diffInputs(req.OldInputs, req.Inputs, "sslPolicy")
+	return provider.DiffStructs(req.OldInputs, req.Inputs, "sslPolicy")
 }
 
 func elbActions(as []ListenerAction) []elbtypes.Action {

@@ -100,7 +100,7 @@ func nameIfUnset[I any](name **string, old *string, req provider.CheckRequest[I]
 // replacesWith reports whether news, as they stand, replace olds (properties in computed left unset count as
 // unchanged).
 func replacesWith[I any](olds, news I, computed ...string) bool {
-	d, err := diffInputs(olds, news, computed...)
+	d, err := provider.DiffStructs(olds, news, computed...)
 	return err == nil && len(d.Replaces) > 0
 }
 
@@ -127,7 +127,7 @@ func (r *loadBalancerResource) Diff(_ context.Context, req provider.DiffRequest[
 	if sameSet(old.SecurityGroups, news.SecurityGroups) {
 		news.SecurityGroups = old.SecurityGroups
 	}
-	return diffInputs(old, news, "name", "securityGroups")
+	return provider.DiffStructs(old, news, "name", "securityGroups")
 }
 
 func scheme(internal bool) elbtypes.LoadBalancerSchemeEnum {

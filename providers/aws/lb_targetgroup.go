@@ -98,7 +98,7 @@ func (r *targetGroupResource) Check(_ context.Context, req provider.CheckRequest
 
 // Diff treats an unset name or vpcId as unchanged.
 func (r *targetGroupResource) Diff(_ context.Context, req provider.DiffRequest[TargetGroupArgs, TargetGroupState]) (provider.DiffResponse, error) {
-	return diffInputs(req.OldInputs, req.Inputs, "name", "vpcId")
+	return provider.DiffStructs(req.OldInputs, req.Inputs, "name", "vpcId")
 }
 
 // healthCheckFor is the complete health check a group of protocol gets: hc over the defaults.

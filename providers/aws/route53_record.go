@@ -91,7 +91,7 @@ func (r *recordResource) Diff(_ context.Context, req provider.DiffRequest[Record
 	if sameSet(recordValues(old), recordValues(news)) {
 		news.Records = old.Records
 	}
-	return diffInputs(old, news)
+	return provider.DiffStructs(old, news)
 }
 
 // fqdn is a name as Route 53 stores it: lower case with the final dot.

@@ -58,7 +58,7 @@ func (r *zoneResource) Diff(_ context.Context, req provider.DiffRequest[ZoneArgs
 	if sameDomain(old.Name, news.Name) {
 		news.Name = old.Name
 	}
-	return diffInputs(old, news)
+	return provider.DiffStructs(old, news)
 }
 
 // sameDomain compares DNS names as DNS does: without case or the final dot.

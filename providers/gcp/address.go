@@ -66,7 +66,7 @@ func (r *addressResource) Check(_ context.Context, req provider.CheckRequest[Add
 
 // Diff treats inputs Google chose as unchanged while the program leaves them unset.
 func (r *addressResource) Diff(_ context.Context, req provider.DiffRequest[AddressArgs, AddressState]) (provider.DiffResponse, error) {
-	return diffInputs(req.OldInputs, req.Inputs, "project", "region", "subnetwork", "address")
+	return provider.DiffStructs(req.OldInputs, req.Inputs, "project", "region", "subnetwork", "address")
 }
 
 // Create reserves the address, labelled with the create's token, and waits for the operation.

@@ -68,7 +68,7 @@ func (r *managedZoneResource) Check(_ context.Context, req provider.CheckRequest
 
 // Diff treats an unset project as unchanged.
 func (r *managedZoneResource) Diff(_ context.Context, req provider.DiffRequest[ManagedZoneArgs, ManagedZoneState]) (provider.DiffResponse, error) {
-	return diffInputs(req.OldInputs, req.Inputs, "project")
+	return provider.DiffStructs(req.OldInputs, req.Inputs, "project")
 }
 
 // Create creates the zone.
@@ -385,7 +385,7 @@ func (r *recordSetResource) Diff(_ context.Context, req provider.DiffRequest[Rec
 	if sameSet(news.Rrdatas, req.OldInputs.Rrdatas) {
 		news.Rrdatas = req.OldInputs.Rrdatas
 	}
-	return diffInputs(req.OldInputs, news)
+	return provider.DiffStructs(req.OldInputs, news)
 }
 
 // Update replaces the live set with the new one in one change.

@@ -92,7 +92,7 @@ func (r *firewallResource) Diff(_ context.Context, req provider.DiffRequest[Fire
 			*p[0] = *p[1]
 		}
 	}
-	return diffInputs(old, news, "project", "network")
+	return provider.DiffStructs(old, news, "project", "network")
 }
 
 func firewallResource2pb(in FirewallArgs) *computepb.Firewall {

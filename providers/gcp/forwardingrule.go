@@ -77,7 +77,7 @@ func (r *forwardingRuleResource) Diff(_ context.Context, req provider.DiffReques
 	if sameRef(news.Target, req.OldInputs.Target) {
 		news.Target = req.OldInputs.Target
 	}
-	return diffInputs(req.OldInputs, news, "project", "region", "ipAddress")
+	return provider.DiffStructs(req.OldInputs, news, "project", "region", "ipAddress")
 }
 
 // Create inserts the rule, labelled with the create's token.

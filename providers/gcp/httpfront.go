@@ -53,7 +53,7 @@ func (r *targetHTTPProxyResource) Diff(_ context.Context, req provider.DiffReque
 	if sameRef(news.URLMap, req.OldInputs.URLMap) {
 		news.URLMap = req.OldInputs.URLMap
 	}
-	return diffInputs(req.OldInputs, news, "project")
+	return provider.DiffStructs(req.OldInputs, news, "project")
 }
 
 // Create inserts the proxy.
@@ -225,7 +225,7 @@ func (r *globalForwardingRuleResource) Diff(_ context.Context, req provider.Diff
 	if sameRef(news.Target, req.OldInputs.Target) {
 		news.Target = req.OldInputs.Target
 	}
-	return diffInputs(req.OldInputs, news, "project", "ipAddress")
+	return provider.DiffStructs(req.OldInputs, news, "project", "ipAddress")
 }
 
 // Create inserts the rule, labelled with the create's token.

@@ -97,7 +97,7 @@ func (r *backendServiceResource) Diff(_ context.Context, req provider.DiffReques
 	news := req.Inputs
 	news.HealthChecks = keepRefs(req.OldInputs.HealthChecks, news.HealthChecks)
 	news.Backends = keepGroups(req.OldInputs.Backends, news.Backends)
-	return diffInputs(req.OldInputs, news, "project")
+	return provider.DiffStructs(req.OldInputs, news, "project")
 }
 
 // float32To64 is the float64 a float32 field was written from: 0.1 stays 0.1 rather than 0.10000000149011612, so
@@ -344,7 +344,7 @@ func (r *urlMapResource) Diff(_ context.Context, req provider.DiffRequest[URLMap
 		news.DefaultService = req.OldInputs.DefaultService
 	}
 	news.PathRules = keepServices(req.OldInputs.PathRules, news.PathRules)
-	return diffInputs(req.OldInputs, news, "project")
+	return provider.DiffStructs(req.OldInputs, news, "project")
 }
 
 // keepServices is rules with each service spelled as in old where it names the same service.

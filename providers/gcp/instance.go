@@ -160,7 +160,7 @@ func (r *instanceResource) Diff(_ context.Context, req provider.DiffRequest[Inst
 		nb.Type = ob.Type
 	}
 	news.BootDisk = nb
-	d, err := diffInputs(old, news, "project", "zone", "network", "subnetwork")
+	d, err := provider.DiffStructs(old, news, "project", "zone", "network", "subnetwork")
 	if err != nil || news.AllowStoppingForUpdate {
 		return d, err
 	}

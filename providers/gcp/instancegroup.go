@@ -126,7 +126,7 @@ func (r *instanceGroupResource) Diff(_ context.Context, req provider.DiffRequest
 	if news.Network != nil && req.OldInputs.Network != nil && sameRef(*news.Network, *req.OldInputs.Network) {
 		news.Network = req.OldInputs.Network
 	}
-	return diffInputs(req.OldInputs, news, "project", "zone", "network")
+	return provider.DiffStructs(req.OldInputs, news, "project", "zone", "network")
 }
 
 func namedPortsPB(nps []NamedPort) []*computepb.NamedPort {

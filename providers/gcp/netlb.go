@@ -66,7 +66,7 @@ func (r *healthCheckResource) Check(_ context.Context, req provider.CheckRequest
 
 // Diff treats an unset project as unchanged.
 func (r *healthCheckResource) Diff(_ context.Context, req provider.DiffRequest[HealthCheckArgs, HealthCheckState]) (provider.DiffResponse, error) {
-	return diffInputs(req.OldInputs, req.Inputs, "project")
+	return provider.DiffStructs(req.OldInputs, req.Inputs, "project")
 }
 
 func healthCheckPB(in HealthCheckArgs) *computepb.HealthCheck {
@@ -248,7 +248,7 @@ func (r *targetPoolResource) Diff(_ context.Context, req provider.DiffRequest[Ta
 	if sameRefs(req.OldInputs.HealthChecks, req.Inputs.HealthChecks) {
 		news.HealthChecks = req.OldInputs.HealthChecks
 	}
-	return diffInputs(req.OldInputs, news, "project", "region")
+	return provider.DiffStructs(req.OldInputs, news, "project", "region")
 }
 
 // sameRefs reports whether two lists of references name the same objects in the same order.

@@ -54,7 +54,7 @@ func (r *networkResource) Check(_ context.Context, req provider.CheckRequest[Net
 
 // Diff treats an unset project and mtu as unchanged.
 func (r *networkResource) Diff(_ context.Context, req provider.DiffRequest[NetworkArgs, NetworkState]) (provider.DiffResponse, error) {
-	return diffInputs(req.OldInputs, req.Inputs, "project", "mtu")
+	return provider.DiffStructs(req.OldInputs, req.Inputs, "project", "mtu")
 }
 
 // Create inserts the network and waits for the operation.

@@ -59,7 +59,7 @@ func (r *subnetworkResource) Diff(_ context.Context, req provider.DiffRequest[Su
 	if sameRef(news.Network, req.OldInputs.Network) {
 		news.Network = req.OldInputs.Network
 	}
-	return diffInputs(req.OldInputs, news, "project", "region", "privateIpGoogleAccess")
+	return provider.DiffStructs(req.OldInputs, news, "project", "region", "privateIpGoogleAccess")
 }
 
 // Create inserts the subnetwork and waits for the operation.
