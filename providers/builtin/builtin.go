@@ -1,4 +1,4 @@
-// Package builtin lists the providers compiled into the infra binary (aws, gcp, random, command and data), which the CLI
+// Package builtin lists the providers compiled into the infra binary (aws, gcp, digitalocean, random, command and data), which the CLI
 // serves by re-executing itself as `infra provider serve NAME`.
 package builtin
 
@@ -9,6 +9,7 @@ import (
 	"github.com/infrago/infra/providers/builtin/command"
 	"github.com/infrago/infra/providers/builtin/data"
 	"github.com/infrago/infra/providers/builtin/random"
+	"github.com/infrago/infra/providers/digitalocean"
 	"github.com/infrago/infra/providers/gcp"
 	"github.com/infrago/infra/sdk/provider"
 )
@@ -17,11 +18,12 @@ import (
 // there is no package-level table anyone could change.
 func constructors() map[string]func() provider.Provider {
 	return map[string]func() provider.Provider{
-		aws.Name:     aws.Provider,
-		gcp.Name:     gcp.Provider,
-		command.Name: command.Provider,
-		data.Name:    data.Provider,
-		random.Name:  random.Provider,
+		aws.Name:          aws.Provider,
+		gcp.Name:          gcp.Provider,
+		digitalocean.Name: digitalocean.Provider,
+		command.Name:      command.Provider,
+		data.Name:         data.Provider,
+		random.Name:       random.Provider,
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 func TestLookupAndSchemas(t *testing.T) {
 	t.Parallel()
 	names := Names()
-	if want := []string{"aws", "command", "data", "gcp", "random"}; !slices.Equal(names, want) {
+	if want := []string{"aws", "command", "data", "digitalocean", "gcp", "random"}; !slices.Equal(names, want) {
 		t.Fatalf("Names() = %v, want %v", names, want)
 	}
 	for _, name := range names {
