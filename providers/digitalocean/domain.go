@@ -55,20 +55,27 @@ func (r *domainResource) Create(ctx context.Context, req provider.CreateRequest[
 	if err != nil {
 		return provider.CreateResponse[DomainState]{}, fmt.Errorf("create domain %s: %w", req.Inputs.Name, err)
 	}
-	return provider.CreateResponse[DomainState]{ID: d.Name, Outputs: domainState(d)}, nil
+	resp, err := r.read(ctx, d.Name, true)
+	if err != nil || resp.ID == "" {
+		return provider.CreateResponse[DomainState]{ID: d.Name, Outputs: domainState(d)}, notVisible("domain "+d.Name, err)
+	}
+	return provider.CreateResponse[DomainState]{ID: d.Name, Outputs: resp.Outputs}, nil
 }
 
 func domainState(d *godo.Domain) DomainState {
 	return DomainState{DomainArgs: DomainArgs{Name: d.Name}, TTL: d.TTL, ZoneFile: d.ZoneFile, URN: d.URN()}
 }
 
-func (r *domainResource) read(ctx context.Context, name string) (provider.ReadResponse[DomainArgs, DomainState], error) {
+func (r *domainResource) read(ctx context.Context, name string, wait bool) (provider.ReadResponse[DomainArgs, DomainState], error) {
 	c, err := r.p.client()
 	if err != nil {
 		return provider.ReadResponse[DomainArgs, DomainState]{}, err
 	}
-	d, _, err := c.godo.Domains.Get(ctx, name)
-	if isNotFound(err) {
+	d, found, err := getFresh(ctx, c, func() (*godo.Domain, error) {
+		d, _, err := c.godo.Domains.Get(ctx, name)
+		return d, err
+	}, !wait)
+	if !found && err == nil {
 		return provider.ReadResponse[DomainArgs, DomainState]{}, nil
 	}
 	if err != nil {
@@ -80,12 +87,12 @@ func (r *domainResource) read(ctx context.Context, name string) (provider.ReadRe
 
 // Read reads the domain for refresh and import.
 func (r *domainResource) Read(ctx context.Context, req provider.ReadRequest[DomainArgs, DomainState]) (provider.ReadResponse[DomainArgs, DomainState], error) {
-	return r.read(ctx, req.ID)
+	return r.read(ctx, req.ID, false)
 }
 
 // Lookup finds the domain a cut-off create added by its name, which an account holds once.
 func (r *domainResource) Lookup(ctx context.Context, req provider.LookupRequest[DomainArgs]) (provider.ReadResponse[DomainArgs, DomainState], error) {
-	return r.read(ctx, req.Inputs.Name)
+	return r.read(ctx, req.Inputs.Name, false)
 }
 
 // Delete deletes the domain and its records; one that is gone already is fine.

@@ -233,7 +233,8 @@ func (r *dropletResource) Lookup(ctx context.Context, req provider.LookupRequest
 	}
 	id := strconv.Itoa(ds[0].ID)
 	c.log.Debug("found the droplet a cut-off create made", "id", id, "urn", string(req.URN))
-	return r.waitActive(ctx, c, id, nil)
+	// What DigitalOcean does not return (SSH keys, user data) is the program's.
+	return r.waitActive(ctx, c, id, &req.Inputs)
 }
 
 // Update renames, retags, resizes, rebuilds and turns backups and IPv6 on or off, each as DigitalOcean's action.

@@ -85,14 +85,22 @@ func fwRequest(in FirewallArgs) *godo.FirewallRequest {
 		req.Tags = []string{}
 	}
 	for _, r := range in.InboundRules {
-		req.InboundRules = append(req.InboundRules, godo.InboundRule{Protocol: r.Protocol, PortRange: r.Ports,
+		req.InboundRules = append(req.InboundRules, godo.InboundRule{Protocol: r.Protocol, PortRange: wirePorts(r),
 			Sources: &godo.Sources{Addresses: r.Addresses, DropletIDs: r.DropletIDs, Tags: r.Tags, LoadBalancerUIDs: r.LoadBalancerUIDs}})
 	}
 	for _, r := range in.OutboundRules {
-		req.OutboundRules = append(req.OutboundRules, godo.OutboundRule{Protocol: r.Protocol, PortRange: r.Ports,
+		req.OutboundRules = append(req.OutboundRules, godo.OutboundRule{Protocol: r.Protocol, PortRange: wirePorts(r),
 			Destinations: &godo.Destinations{Addresses: r.Addresses, DropletIDs: r.DropletIDs, Tags: r.Tags, LoadBalancerUIDs: r.LoadBalancerUIDs}})
 	}
 	return req
+}
+
+// wirePorts is the ports a rule is sent with: ICMP has none, which DigitalOcean writes as "0".
+func wirePorts(r FirewallRule) string {
+	if r.Protocol == "icmp" && r.Ports == "" {
+		return "0"
+	}
+	return r.Ports
 }
 
 // fwPorts is the ports of a rule as the program writes them: DigitalOcean answers "0" for all ports of tcp and
@@ -151,14 +159,18 @@ func (r *firewallResource) Create(ctx context.Context, req provider.CreateReques
 	if err != nil {
 		return provider.CreateResponse[FirewallState]{}, fmt.Errorf("create firewall %s: %w", *req.Inputs.Name, err)
 	}
-	return provider.CreateResponse[FirewallState]{ID: fw.ID, Outputs: fwState(fw, &req.Inputs)}, nil
+	resp, err := r.read(ctx, c, fw.ID, &req.Inputs, true)
+	if err != nil || resp.ID == "" {
+		return provider.CreateResponse[FirewallState]{ID: fw.ID, Outputs: fwState(fw, &req.Inputs)}, notVisible("firewall "+fw.ID, err)
+	}
+	return provider.CreateResponse[FirewallState]{ID: fw.ID, Outputs: resp.Outputs}, nil
 }
 
-func (r *firewallResource) read(ctx context.Context, c *client, id string, old *FirewallArgs) (provider.ReadResponse[FirewallArgs, FirewallState], error) {
+func (r *firewallResource) read(ctx context.Context, c *client, id string, old *FirewallArgs, wait bool) (provider.ReadResponse[FirewallArgs, FirewallState], error) {
 	fw, found, err := getFresh(ctx, c, func() (*godo.Firewall, error) {
 		fw, _, err := c.godo.Firewalls.Get(ctx, id)
 		return fw, err
-	}, true)
+	}, !wait)
 	if err != nil || !found {
 		return provider.ReadResponse[FirewallArgs, FirewallState]{}, wrapRead("firewall "+id, err)
 	}
@@ -172,7 +184,7 @@ func (r *firewallResource) Read(ctx context.Context, req provider.ReadRequest[Fi
 	if err != nil {
 		return provider.ReadResponse[FirewallArgs, FirewallState]{}, err
 	}
-	return r.read(ctx, c, req.ID, oldOf(req.Import, &req.Inputs))
+	return r.read(ctx, c, req.ID, oldOf(req.Import, &req.Inputs), false)
 }
 
 // Lookup finds the firewall a cut-off create made by its name (generated names are unique).

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"strconv"
-	"strings"
 
 	"github.com/digitalocean/godo"
 
@@ -55,6 +53,11 @@ func (r *reservedIPResource) Create(ctx context.Context, req provider.CreateRequ
 	ip, _, err := c.godo.ReservedIPs.Create(ctx, &godo.ReservedIPCreateRequest{Region: req.Inputs.Region})
 	if err != nil {
 		return provider.CreateResponse[ReservedIPState]{}, fmt.Errorf("reserve an IP in %s: %w", req.Inputs.Region, err)
+	}
+	if got, found, err := c.getReservedIP(ctx, ip.IP, true); err != nil || !found {
+		return provider.CreateResponse[ReservedIPState]{ID: ip.IP, Outputs: reservedIPState(ip)}, notVisible("reserved IP "+ip.IP, err)
+	} else {
+		ip = got
 	}
 	return provider.CreateResponse[ReservedIPState]{ID: ip.IP, Outputs: reservedIPState(ip)}, nil
 }
@@ -111,7 +114,7 @@ func (r *reservedIPResource) Delete(ctx context.Context, req provider.DeleteRequ
 
 const reservedIPAssignmentDoc = "The assignment of a reserved IP to a droplet. A new droplet moves the address to it in " +
 	"place (DigitalOcean's assign action), so the address follows a replaced droplet; a new address replaces the " +
-	"assignment. Deleting it unassigns the address. Import it by ADDRESS/DROPLET_ID."
+	"assignment. Deleting it unassigns the address. Import it by the address."
 
 // ReservedIPAssignmentArgs are the inputs of digitalocean:index:ReservedIPAssignment.
 type ReservedIPAssignmentArgs struct {
@@ -125,16 +128,6 @@ type ReservedIPAssignmentState struct {
 }
 
 type reservedIPAssignmentResource struct{ p *doProvider }
-
-// assignmentID parses ADDRESS/DROPLET_ID.
-func assignmentID(id string) (string, int, error) {
-	addr, d, found := strings.Cut(id, "/")
-	n, err := strconv.Atoi(d)
-	if !found || err != nil || n <= 0 || checkIP(addr) != nil {
-		return "", 0, fmt.Errorf("reserved IP assignment ID %q is not ADDRESS/DROPLET_ID, such as 192.0.2.10/12345", id)
-	}
-	return addr, n, nil
-}
 
 // Check validates the address and the droplet.
 func (r *reservedIPAssignmentResource) Check(_ context.Context, req provider.CheckRequest[ReservedIPAssignmentArgs]) (ReservedIPAssignmentArgs, []provider.CheckFailure, error) {
@@ -166,19 +159,19 @@ func (r *reservedIPAssignmentResource) Create(ctx context.Context, req provider.
 	if err := r.assign(ctx, c, in.IPAddress, in.DropletID); err != nil {
 		return provider.CreateResponse[ReservedIPAssignmentState]{}, err
 	}
-	return provider.CreateResponse[ReservedIPAssignmentState]{ID: fmt.Sprintf("%s/%d", in.IPAddress, in.DropletID),
+	return provider.CreateResponse[ReservedIPAssignmentState]{ID: in.IPAddress,
 		Outputs: ReservedIPAssignmentState{in}}, nil
 }
 
-// read reports the assignment of addr when the address is assigned to a droplet (to a different one than the ID
-// names: drift that the next update moves back).
+// read reports the assignment of addr when the address is assigned to a droplet (to another droplet than the
+// state's: drift that the next update moves back).
 func (r *reservedIPAssignmentResource) read(ctx context.Context, c *client, addr string) (provider.ReadResponse[ReservedIPAssignmentArgs, ReservedIPAssignmentState], error) {
 	ip, found, err := c.getReservedIP(ctx, addr, false)
 	if err != nil || !found || ip.Droplet == nil {
 		return provider.ReadResponse[ReservedIPAssignmentArgs, ReservedIPAssignmentState]{}, wrapRead("reserved IP "+addr, err)
 	}
 	in := ReservedIPAssignmentArgs{IPAddress: ip.IP, DropletID: ip.Droplet.ID}
-	return provider.ReadResponse[ReservedIPAssignmentArgs, ReservedIPAssignmentState]{ID: fmt.Sprintf("%s/%d", ip.IP, ip.Droplet.ID),
+	return provider.ReadResponse[ReservedIPAssignmentArgs, ReservedIPAssignmentState]{ID: ip.IP,
 		Inputs: in, Outputs: ReservedIPAssignmentState{in}}, nil
 }
 
@@ -188,16 +181,10 @@ func (r *reservedIPAssignmentResource) Read(ctx context.Context, req provider.Re
 	if err != nil {
 		return provider.ReadResponse[ReservedIPAssignmentArgs, ReservedIPAssignmentState]{}, err
 	}
-	addr, _, err := assignmentID(req.ID)
-	if err != nil {
-		return provider.ReadResponse[ReservedIPAssignmentArgs, ReservedIPAssignmentState]{}, err
+	if err := checkIP(req.ID); err != nil {
+		return provider.ReadResponse[ReservedIPAssignmentArgs, ReservedIPAssignmentState]{}, fmt.Errorf("reserved IP assignment: %w", err)
 	}
-	resp, err := r.read(ctx, c, addr)
-	if err == nil && resp.ID != "" {
-		// The object is the address's assignment: its ID stays what state holds while the droplet drifts.
-		resp.ID = req.ID
-	}
-	return resp, err
+	return r.read(ctx, c, req.ID)
 }
 
 // Lookup finds the assignment a cut-off create made: the address assigned to the droplet the inputs name.

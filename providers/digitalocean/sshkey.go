@@ -71,7 +71,12 @@ func (r *sshKeyResource) Create(ctx context.Context, req provider.CreateRequest[
 	if err != nil {
 		return provider.CreateResponse[SSHKeyState]{}, fmt.Errorf("create SSH key %s: %w", *req.Inputs.Name, err)
 	}
-	return provider.CreateResponse[SSHKeyState]{ID: strconv.Itoa(k.ID), Outputs: keyState(k, &req.Inputs)}, nil
+	id := strconv.Itoa(k.ID)
+	resp, err := r.read(ctx, c, id, &req.Inputs, true)
+	if err != nil || resp.ID == "" {
+		return provider.CreateResponse[SSHKeyState]{ID: id, Outputs: keyState(k, &req.Inputs)}, notVisible("SSH key "+id, err)
+	}
+	return provider.CreateResponse[SSHKeyState]{ID: id, Outputs: resp.Outputs}, nil
 }
 
 func keyState(k *godo.Key, old *SSHKeyArgs) SSHKeyState {

@@ -43,7 +43,11 @@ func (r *tagResource) Create(ctx context.Context, req provider.CreateRequest[Tag
 	if err != nil {
 		return provider.CreateResponse[TagState]{}, fmt.Errorf("create tag %s: %w", req.Inputs.Name, err)
 	}
-	return provider.CreateResponse[TagState]{ID: t.Name, Outputs: tagState(t)}, nil
+	resp, err := r.read(ctx, t.Name, true)
+	if err != nil || resp.ID == "" {
+		return provider.CreateResponse[TagState]{ID: t.Name, Outputs: tagState(t)}, notVisible("tag "+t.Name, err)
+	}
+	return provider.CreateResponse[TagState]{ID: t.Name, Outputs: resp.Outputs}, nil
 }
 
 func tagState(t *godo.Tag) TagState {

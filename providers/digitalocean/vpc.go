@@ -65,7 +65,11 @@ func (r *vpcResource) Create(ctx context.Context, req provider.CreateRequest[VPC
 	if err != nil {
 		return provider.CreateResponse[VPCState]{}, fmt.Errorf("create VPC %s: %w", *in.Name, err)
 	}
-	return provider.CreateResponse[VPCState]{ID: v.ID, Outputs: vpcState(v, &in)}, nil
+	resp, err := r.read(ctx, c, v.ID, &in, true)
+	if err != nil || resp.ID == "" {
+		return provider.CreateResponse[VPCState]{ID: v.ID, Outputs: vpcState(v, &in)}, notVisible("VPC "+v.ID, err)
+	}
+	return provider.CreateResponse[VPCState]{ID: v.ID, Outputs: resp.Outputs}, nil
 }
 
 func vpcState(v *godo.VPC, old *VPCArgs) VPCState {

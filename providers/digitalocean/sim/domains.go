@@ -103,7 +103,7 @@ func (s *Server) domainsRoute(req *request) response {
 		var out []any
 		typ, name := req.param("type"), req.param("name")
 		for _, r := range d.records {
-			if (typ == "" || r.typ == typ) && (name == "" || r.name == name || r.name+"."+d.name == name) {
+			if (typ == "" || r.typ == typ) && (name == "" || r.name == name || r.name+"."+d.name == name || (r.name == "@" && name == d.name)) {
 				out = append(out, r.view())
 			}
 		}
