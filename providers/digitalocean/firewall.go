@@ -20,10 +20,10 @@ type FirewallRule struct {
 	Ports    string `infra:"ports" default:"" doc:"A port (80), a range (8000-9000) or all; leave empty for icmp."`
 	// Addresses and the rest name the other side: the sources of an inbound rule, the destinations of an
 	// outbound one.
-	Addresses         []string `infra:"addresses" doc:"IPv4 and IPv6 addresses and ranges, such as 0.0.0.0/0 and ::/0 for everyone."`
-	DropletIDs        []int    `infra:"dropletIds" doc:"Droplets, by ID."`
-	Tags              []string `infra:"tags" doc:"Droplets carrying these tags."`
-	LoadBalancerUIDs  []string `infra:"loadBalancerUids" doc:"Load balancers, by UUID (for droplets that accept traffic only from their load balancer)."`
+	Addresses        []string `infra:"addresses" doc:"IPv4 and IPv6 addresses and ranges, such as 0.0.0.0/0 and ::/0 for everyone."`
+	DropletIDs       []int    `infra:"dropletIds" doc:"Droplets, by ID."`
+	Tags             []string `infra:"tags" doc:"Droplets carrying these tags."`
+	LoadBalancerUIDs []string `infra:"loadBalancerUids" doc:"Load balancers, by UUID (for droplets that accept traffic only from their load balancer)."`
 }
 
 // FirewallArgs are the inputs of digitalocean:index:Firewall.
@@ -193,7 +193,9 @@ func (r *firewallResource) Lookup(ctx context.Context, req provider.LookupReques
 	if err != nil {
 		return provider.ReadResponse[FirewallArgs, FirewallState]{}, err
 	}
-	fws, err := listAll(ctx, func(opt *godo.ListOptions) ([]godo.Firewall, *godo.Response, error) { return c.godo.Firewalls.List(ctx, opt) })
+	fws, err := listAll(ctx, func(opt *godo.ListOptions) ([]godo.Firewall, *godo.Response, error) {
+		return c.godo.Firewalls.List(ctx, opt)
+	})
 	if err != nil {
 		return provider.ReadResponse[FirewallArgs, FirewallState]{}, fmt.Errorf("look for the firewall of %s: %w", req.URN, err)
 	}

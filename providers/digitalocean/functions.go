@@ -131,7 +131,9 @@ func (p *doProvider) getRegions(ctx context.Context, _ GetRegionsArgs) (GetRegio
 	if err != nil {
 		return GetRegionsResult{}, err
 	}
-	regions, err := listAll(ctx, func(opt *godo.ListOptions) ([]godo.Region, *godo.Response, error) { return c.godo.Regions.List(ctx, opt) })
+	regions, err := listAll(ctx, func(opt *godo.ListOptions) ([]godo.Region, *godo.Response, error) {
+		return c.godo.Regions.List(ctx, opt)
+	})
 	if err != nil {
 		return GetRegionsResult{}, fmt.Errorf("list regions: %w", err)
 	}

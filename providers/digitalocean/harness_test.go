@@ -215,7 +215,9 @@ func (e *env) ctx() context.Context {
 	return ctx
 }
 
-func urnOf(typ, name string) resource.URN { return resource.NewURN("test", "digitalocean", "", typ, name) }
+func urnOf(typ, name string) resource.URN {
+	return resource.NewURN("test", "digitalocean", "", typ, name)
+}
 
 func newToken(t testing.TB) string {
 	var b [16]byte

@@ -282,7 +282,9 @@ func (r *loadBalancerResource) Lookup(ctx context.Context, req provider.LookupRe
 	if err != nil {
 		return provider.ReadResponse[LoadBalancerArgs, LoadBalancerState]{}, err
 	}
-	lbs, err := listAll(ctx, func(opt *godo.ListOptions) ([]godo.LoadBalancer, *godo.Response, error) { return c.godo.LoadBalancers.List(ctx, opt) })
+	lbs, err := listAll(ctx, func(opt *godo.ListOptions) ([]godo.LoadBalancer, *godo.Response, error) {
+		return c.godo.LoadBalancers.List(ctx, opt)
+	})
 	if err != nil {
 		return provider.ReadResponse[LoadBalancerArgs, LoadBalancerState]{}, fmt.Errorf("look for the load balancer of %s: %w", req.URN, err)
 	}

@@ -44,7 +44,7 @@ type resourceCase struct {
 	importKeys []string
 	// importBlind are inputs DigitalOcean does not return, which an import cannot recover.
 	importBlind []string
-	lookup     lookupKind
+	lookup      lookupKind
 }
 
 const (
@@ -118,8 +118,8 @@ func resourceCases() []resourceCase {
 					e.t.Fatal(err)
 				}
 			},
-			driftProp:  "tags",
-			replace:    func(in map[string]any) { in["userData"] = "#cloud-config\nruncmd: [echo bye]\n" },
+			driftProp:   "tags",
+			replace:     func(in map[string]any) { in["userData"] = "#cloud-config\nruncmd: [echo bye]\n" },
 			importKeys:  []string{"name", "region", "size", "image", "tags"},
 			importBlind: []string{"sshKeys", "userData"},
 			lookup:      byToken,
@@ -135,7 +135,9 @@ func resourceCases() []resourceCase {
 					e.t.Errorf("after the rebuild: %+v", d.Image)
 				}
 			},
-			drift:      func(e *env, id string) { e.waitAction(e.do.DropletActions.Rename(e.ctx(), atoi(e.t, id), "changed-by-hand")) },
+			drift: func(e *env, id string) {
+				e.waitAction(e.do.DropletActions.Rename(e.ctx(), atoi(e.t, id), "changed-by-hand"))
+			},
 			driftProp:  "name",
 			replace:    func(in map[string]any) { in["region"] = "ams3" },
 			importKeys: []string{"name", "region", "size", "image"},
@@ -308,7 +310,7 @@ func loadBalancerCase() resourceCase {
 				e.t.Fatal(err)
 			}
 		},
-		driftProp:  "dropletIds",
+		driftProp: "dropletIds",
 		replace: func(in map[string]any) {
 			in["region"], in["dropletTag"] = "nyc1", "web"
 			delete(in, "dropletIds")
@@ -343,7 +345,7 @@ func recordCase(typ string, fields map[string]any, update func(map[string]any)) 
 				e.t.Fatal(err)
 			}
 		},
-		driftProp:  "name",
+		driftProp: "name",
 		replace: func(in map[string]any) {
 			in["type"], in["data"] = "TXT", "replaced"
 			if typ == "TXT" {
