@@ -8,7 +8,7 @@ import (
 
 // ReservedIPAssignment is the assignment of a reserved IP to a droplet. A new droplet moves the address to it
 // in place (DigitalOcean's assign action), so the address follows a replaced droplet; a new address replaces
-// the assignment. Deleting it unassigns the address. Import it by ADDRESS/DROPLET_ID.
+// the assignment. Deleting it unassigns the address. Import it by the address.
 type ReservedIPAssignment struct {
 	infra.CustomResourceState
 

@@ -1,0 +1,194 @@
+package digitalocean
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/infrago/infra/providers/digitalocean/sim"
+	"github.com/infrago/infra/sdk/resource"
+	"github.com/infrago/infra/sdk/rpc/propertypb"
+	pb "github.com/infrago/infra/sdk/rpc/providerpb"
+)
+
+func TestParseSettings(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	cases := []struct {
+		name    string
+		cfg     Config
+		env     map[string]string
+		wantErr string
+		check   func(t *testing.T, s settings)
+	}{
+		{name: "token from config", cfg: Config{Token: ptr("dop_v1_a")}, check: func(t *testing.T, s settings) {
+			if s.token != "dop_v1_a" || s.maxRetries != 10 || s.poll != 2*time.Second {
+				t.Errorf("settings = %+v", s)
+			}
+		}},
+		{name: "token from DIGITALOCEAN_TOKEN", env: map[string]string{"DIGITALOCEAN_TOKEN": "dop_v1_env"}, check: func(t *testing.T, s settings) {
+			if s.token != "dop_v1_env" {
+				t.Errorf("token = %q", s.token)
+			}
+		}},
+		{name: "config wins over the environment", cfg: Config{Token: ptr("dop_v1_cfg")}, env: map[string]string{"DIGITALOCEAN_TOKEN": "dop_v1_env"},
+			check: func(t *testing.T, s settings) {
+				if s.token != "dop_v1_cfg" {
+					t.Errorf("token = %q", s.token)
+				}
+			}},
+		{name: "no token", wantErr: "digitalocean:token"},
+		{name: "bad endpoint", cfg: Config{Token: ptr("x"), Endpoint: ptr("localhost:8086")}, wantErr: "digitalocean:endpoint"},
+		{name: "endpoint from the environment", cfg: Config{Token: ptr("x")}, env: map[string]string{"DIGITALOCEAN_API_URL": "http://127.0.0.1:9/"},
+			check: func(t *testing.T, s settings) {
+				if s.endpoint != "http://127.0.0.1:9" {
+					t.Errorf("endpoint = %q", s.endpoint)
+				}
+			}},
+		{name: "bad poll interval", cfg: Config{Token: ptr("x"), PollInterval: ptr("soon")}, wantErr: "digitalocean:pollInterval"},
+		{name: "negative retries", cfg: Config{Token: ptr("x"), MaxRetries: ptr(-1)}, wantErr: "digitalocean:maxRetries"},
+		{name: "backoffs the wrong way round", cfg: Config{Token: ptr("x"), RetryMinBackoff: ptr("10s"), RetryMaxBackoff: ptr("1s")}, wantErr: "retryMinBackoff"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := parseSettings(c.cfg, env(c.env))
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err = %v; want one naming %s", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.check(t, s)
+		})
+	}
+}
+
+func TestCheckFailures(t *testing.T) {
+	t.Parallel()
+	e := newSimEnv(t, sim.Options{})
+	cases := []struct {
+		typ    string
+		inputs map[string]any
+		want   string
+	}{
+		{DropletToken, map[string]any{"region": "New York", "size": testSize, "image": testImage}, "region"},
+		{DropletToken, map[string]any{"region": "nyc3", "size": testSize, "image": testImage, "tags": []any{"bad tag"}}, "tags"},
+		{DropletToken, map[string]any{"region": "nyc3", "size": testSize, "image": testImage, "tags": []any{"infra-token:x"}}, "tags"},
+		{DropletToken, map[string]any{"region": "nyc3", "size": testSize, "image": testImage, "userData": strings.Repeat("x", maxUserData+1)}, "userData"},
+		{SSHKeyToken, map[string]any{"publicKey": "not a key"}, "publicKey"},
+		{VPCToken, map[string]any{"region": "nyc3", "ipRange": "10.0.0.0/8"}, "ipRange"},
+		{LoadBalancerToken, map[string]any{"region": "nyc3"}, "forwardingRules"},
+		{LoadBalancerToken, map[string]any{"region": "nyc3", "dropletIds": []any{1}, "dropletTag": "web",
+			"forwardingRules": []any{map[string]any{"entryProtocol": "http", "entryPort": 80, "targetProtocol": "http", "targetPort": 80}}}, "dropletTag"},
+		{FirewallToken, map[string]any{"inboundRules": []any{map[string]any{"protocol": "tcp", "addresses": []any{"0.0.0.0/0"}}}}, "inboundRules[0]"},
+		{FirewallToken, map[string]any{"inboundRules": []any{map[string]any{"protocol": "tcp", "ports": "80"}}}, "inboundRules[0]"},
+		{DomainToken, map[string]any{"name": "not a domain"}, "name"},
+		{DomainRecordToken, map[string]any{"domain": "example.com", "type": "MX", "name": "@", "data": "mail.example.com."}, "priority"},
+		{DomainRecordToken, map[string]any{"domain": "example.com", "type": "SPF", "name": "@", "data": "x"}, "type"},
+		{ReservedIPAssignmentToken, map[string]any{"ipAddress": "not-an-ip", "dropletId": 1}, "ipAddress"},
+	}
+	for _, c := range cases {
+		fs := e.checkFailures(c.typ, props(t, c.inputs))
+		found := false
+		for _, f := range fs {
+			found = found || strings.HasPrefix(f, c.want+":")
+		}
+		if !found {
+			t.Errorf("%s %v: failures %v; want one on %s", c.typ, c.inputs, fs, c.want)
+		}
+	}
+}
+
+// TestFaultsConverge makes every resource of a small web cluster while the simulator refuses a share of requests
+// with 429 (and a Retry-After) or 500: godo's retrying client must carry each call through, and --verbose's log
+// must show the retries.
+func TestFaultsConverge(t *testing.T) {
+	t.Parallel()
+	e := newSimEnv(t, sim.Options{Faults: sim.Faults{RateLimitRate: 0.15, ErrorRate: 0.15, RetryAfter: sim.Duration(time.Millisecond)}})
+	t.Cleanup(func() { assertNoObjects(t, e) })
+	e.make(TagToken, "web", map[string]any{"name": "web"})
+	d := e.make(DropletToken, "web", map[string]any{"region": "nyc3", "size": testSize, "image": testImage, "tags": []any{"web"}})
+	ip := e.make(ReservedIPToken, "ip", map[string]any{"region": "nyc3"})
+	e.make(ReservedIPAssignmentToken, "ipa", map[string]any{"ipAddress": ip.id, "dropletId": atoi(t, d.id)})
+	e.make(LoadBalancerToken, "lb", map[string]any{"region": "nyc3", "dropletTag": "web",
+		"forwardingRules": []any{map[string]any{"entryProtocol": "http", "entryPort": 80, "targetProtocol": "http", "targetPort": 80}}})
+	st := e.sim.Stats()
+	if st.RateLimited == 0 || st.ServerErrors == 0 {
+		t.Fatalf("the simulator injected no faults: %+v", st)
+	}
+	if log := e.log.String(); !strings.Contains(log, "retrying request") {
+		t.Errorf("the provider's log shows no retry:\n%s", log)
+	}
+}
+
+func TestFunctions(t *testing.T) {
+	t.Parallel()
+	e := newSimEnv(t, sim.Options{})
+	call := func(token string, args map[string]any) resource.PropertyMap {
+		t.Helper()
+		resp, err := e.srv.Invoke(e.ctx(), &pb.InvokeRequest{Token: token, Args: propertypb.FromMap(props(t, args))})
+		if err != nil {
+			t.Fatalf("%s: %v", token, err)
+		}
+		return e.toMap(resp.GetResult())
+	}
+	im := call(GetImageToken, map[string]any{"slug": testImage})
+	if pstr(im, "slug") != testImage || pnum(im, "imageId") == 0 {
+		t.Errorf("getImage = %v", im)
+	}
+	sizes := call(GetSizesToken, map[string]any{"region": "nyc3"})["sizes"].ListValue()
+	if len(sizes) == 0 {
+		t.Fatal("getSizes found no sizes in nyc3")
+	}
+	for i := 1; i < len(sizes); i++ {
+		if sizes[i-1].MapValue()["priceMonthly"].NumberValue() > sizes[i].MapValue()["priceMonthly"].NumberValue() {
+			t.Errorf("sizes are not cheapest first: %v", sizes)
+		}
+	}
+	regions := call(GetRegionsToken, map[string]any{})["regions"].ListValue()
+	if len(regions) != len(sim.DefaultRegions) {
+		t.Errorf("getRegions = %d regions, want %d", len(regions), len(sim.DefaultRegions))
+	}
+	if _, err := e.srv.Invoke(e.ctx(), &pb.InvokeRequest{Token: GetImageToken, Args: propertypb.FromMap(props(t, map[string]any{"slug": "no-such-image"}))}); err == nil ||
+		!strings.Contains(err.Error(), "no-such-image") {
+		t.Errorf("getImage of a missing image: %v", err)
+	}
+}
+
+// TestLookupAfterCutOffCreate is what an up does after a crash cut off a droplet's create: the droplet the create
+// made is found by its token and adopted, with the program's inputs, and its tags are cleaned up with it.
+func TestLookupAfterCutOffCreate(t *testing.T) {
+	t.Parallel()
+	e := newSimEnv(t, sim.Options{})
+	t.Cleanup(func() { assertNoObjects(t, e) })
+	urn, token := urnOf(DropletToken, "web"), newToken(t)
+	in := e.check(DropletToken, urn, nil, props(t, map[string]any{"region": "nyc3", "size": testSize, "image": testImage, "userData": "#!/bin/sh\necho hi\n"}))
+	id, out := e.create(DropletToken, urn, in, token)
+	ds := e.sim.Droplets()
+	if len(ds) != 1 || !contains(ds[0].Tags, tokenTag(token)) || !contains(ds[0].Tags, urnTag(urn)) {
+		t.Fatalf("droplets = %+v; want one tagged with its URN and token", ds)
+	}
+	if tags := out["tags"]; tags.Kind() == resource.KindList && len(tags.ListValue()) > 0 {
+		t.Errorf("the provider's own tags show in tags: %v", tags)
+	}
+	lid, lin, err := e.lookup(DropletToken, urn, token, in)
+	if err != nil || lid != id || pstr(lin, "userData") != "#!/bin/sh\necho hi\n" {
+		t.Fatalf("lookup = %q %v %v", lid, lin, err)
+	}
+	if err := e.delete(DropletToken, urn, id, in, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
