@@ -27,9 +27,8 @@ type DomainArgs struct {
 // DomainState are the outputs of digitalocean:index:Domain.
 type DomainState struct {
 	DomainArgs
-	TTL      int    `infra:"ttl" doc:"The domain's default TTL in seconds."`
-	ZoneFile string `infra:"zoneFile" doc:"The zone file DigitalOcean serves."`
-	URN      string `infra:"urn" doc:"The domain's DigitalOcean URN (do:domain:NAME)."`
+	TTL int    `infra:"ttl" doc:"The domain's default TTL in seconds."`
+	URN string `infra:"urn" doc:"The domain's DigitalOcean URN (do:domain:NAME)."`
 }
 
 type domainResource struct{ p *doProvider }
@@ -63,7 +62,7 @@ func (r *domainResource) Create(ctx context.Context, req provider.CreateRequest[
 }
 
 func domainState(d *godo.Domain) DomainState {
-	return DomainState{DomainArgs: DomainArgs{Name: d.Name}, TTL: d.TTL, ZoneFile: d.ZoneFile, URN: d.URN()}
+	return DomainState{DomainArgs: DomainArgs{Name: d.Name}, TTL: d.TTL, URN: d.URN()}
 }
 
 func (r *domainResource) read(ctx context.Context, name string, wait bool) (provider.ReadResponse[DomainArgs, DomainState], error) {

@@ -38,7 +38,6 @@ type FirewallArgs struct {
 // FirewallState are the outputs of digitalocean:index:Firewall.
 type FirewallState struct {
 	FirewallArgs
-	Status    string `infra:"status" doc:"waiting, succeeded or failed: whether the rules are in force on every droplet."`
 	URN       string `infra:"urn" doc:"The firewall's DigitalOcean URN (do:firewall:UUID)."`
 	CreatedAt string `infra:"createdAt" doc:"When the firewall was created, in RFC 3339."`
 }
@@ -138,7 +137,7 @@ func fwState(fw *godo.Firewall, old *FirewallArgs) FirewallState {
 		keepPorts(in.InboundRules, old.InboundRules)
 		keepPorts(in.OutboundRules, old.OutboundRules)
 	}
-	return FirewallState{FirewallArgs: in, Status: fw.Status, URN: fw.URN(), CreatedAt: fw.Created}
+	return FirewallState{FirewallArgs: in, URN: fw.URN(), CreatedAt: fw.Created}
 }
 
 func keepPorts(live, prog []FirewallRule) {

@@ -24,7 +24,6 @@ type ReservedIPArgs struct {
 type ReservedIPState struct {
 	ReservedIPArgs
 	IPAddress string `infra:"ipAddress" doc:"The address."`
-	DropletID int    `infra:"dropletId" doc:"The droplet the address is assigned to now, 0 for none."`
 	URN       string `infra:"urn" doc:"The address's DigitalOcean URN (do:reservedip:ADDRESS)."`
 }
 
@@ -66,9 +65,6 @@ func reservedIPState(ip *godo.ReservedIP) ReservedIPState {
 	st := ReservedIPState{IPAddress: ip.IP, URN: ip.URN()}
 	if ip.Region != nil {
 		st.Region = ip.Region.Slug
-	}
-	if ip.Droplet != nil {
-		st.DropletID = ip.Droplet.ID
 	}
 	return st
 }

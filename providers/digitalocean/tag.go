@@ -21,7 +21,6 @@ type TagArgs struct {
 // TagState are the outputs of digitalocean:index:Tag.
 type TagState struct {
 	TagArgs
-	DropletCount int `infra:"dropletCount" doc:"How many droplets carry the tag."`
 }
 
 type tagResource struct{ p *doProvider }
@@ -51,11 +50,7 @@ func (r *tagResource) Create(ctx context.Context, req provider.CreateRequest[Tag
 }
 
 func tagState(t *godo.Tag) TagState {
-	st := TagState{TagArgs: TagArgs{Name: t.Name}}
-	if t.Resources != nil && t.Resources.Droplets != nil {
-		st.DropletCount = t.Resources.Droplets.Count
-	}
-	return st
+	return TagState{TagArgs: TagArgs{Name: t.Name}}
 }
 
 func (r *tagResource) read(ctx context.Context, name string, wait bool) (provider.ReadResponse[TagArgs, TagState], error) {

@@ -18,8 +18,6 @@ type Domain struct {
 	ResourceURN infra.Output[string]
 	// TTL is the domain's default TTL in seconds.
 	TTL infra.Output[int]
-	// ZoneFile is the zone file DigitalOcean serves.
-	ZoneFile infra.Output[string]
 }
 
 // DomainArgs are the arguments of NewDomain.
@@ -46,6 +44,5 @@ func NewDomain(ctx *infra.Context, name string, args *DomainArgs, opts ...infra.
 	r.Name = infra.OutputProp[string](reg, "name")
 	r.ResourceURN = infra.OutputProp[string](reg, "urn")
 	r.TTL = infra.OutputProp[int](reg, "ttl")
-	r.ZoneFile = infra.OutputProp[string](reg, "zoneFile")
 	return r, nil
 }

@@ -24,8 +24,6 @@ type Firewall struct {
 	OutboundRules infra.Output[[]FirewallRule]
 	// ResourceURN is the firewall's DigitalOcean URN (do:firewall:UUID).
 	ResourceURN infra.Output[string]
-	// Status is waiting, succeeded or failed: whether the rules are in force on every droplet.
-	Status infra.Output[string]
 	// Tags are it applies to every droplet carrying one of these tags.
 	Tags infra.Output[[]string]
 }
@@ -66,7 +64,6 @@ func NewFirewall(ctx *infra.Context, name string, args *FirewallArgs, opts ...in
 	r.Name = infra.OutputProp[string](reg, "name")
 	r.OutboundRules = infra.OutputProp[[]FirewallRule](reg, "outboundRules")
 	r.ResourceURN = infra.OutputProp[string](reg, "urn")
-	r.Status = infra.OutputProp[string](reg, "status")
 	r.Tags = infra.OutputProp[[]string](reg, "tags")
 	return r, nil
 }

@@ -14,8 +14,6 @@ import (
 type ReservedIP struct {
 	infra.CustomResourceState
 
-	// DropletID is the droplet the address is assigned to now, 0 for none.
-	DropletID infra.Output[int]
 	// IPAddress is the address.
 	IPAddress infra.Output[string]
 	// Region is the region slug, such as nyc3. A change replaces it.
@@ -45,7 +43,6 @@ func NewReservedIP(ctx *infra.Context, name string, args *ReservedIPArgs, opts .
 		return nil, err
 	}
 	r := &ReservedIP{CustomResourceState: reg.CustomState()}
-	r.DropletID = infra.OutputProp[int](reg, "dropletId")
 	r.IPAddress = infra.OutputProp[string](reg, "ipAddress")
 	r.Region = infra.OutputProp[string](reg, "region")
 	r.ResourceURN = infra.OutputProp[string](reg, "urn")

@@ -12,8 +12,6 @@ import (
 type Tag struct {
 	infra.CustomResourceState
 
-	// DropletCount says how many droplets carry the tag.
-	DropletCount infra.Output[int]
 	// Name is the tag: 1 to 255 letters, digits, colons, dashes and underscores. A change replaces it.
 	Name infra.Output[string]
 }
@@ -40,7 +38,6 @@ func NewTag(ctx *infra.Context, name string, args *TagArgs, opts ...infra.Resour
 		return nil, err
 	}
 	r := &Tag{CustomResourceState: reg.CustomState()}
-	r.DropletCount = infra.OutputProp[int](reg, "dropletCount")
 	r.Name = infra.OutputProp[string](reg, "name")
 	return r, nil
 }
