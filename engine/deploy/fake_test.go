@@ -269,7 +269,40 @@ func (p *fakeProvider) Invoke(_ context.Context, token string, args resource.Pro
 
 func (p *fakeProvider) Cancel(context.Context) error { return nil }
 
-type fakeHost struct{ cloud *fakeCloud }
+type fakeHost struct {
+	cloud *fakeCloud
+	// batch starts providers that answer ReadMany; unsupported ones that answer it as a provider predating it does.
+	batch, unsupported bool
+}
+
+// fakeBatchProvider is a fake provider with batched reads.
+type fakeBatchProvider struct {
+	*fakeProvider
+	unsupported bool
+}
+
+func (p *fakeBatchProvider) ReadMany(ctx context.Context, typ string, reqs []plugin.ReadRequest) ([]plugin.ReadResult, []error, error) {
+	if err := p.cloud.record("ReadMany", resource.URN(fmt.Sprintf("urn:infra:x::x::x::%d", len(reqs))), "", nil); err != nil {
+		return nil, nil, err
+	}
+	if p.unsupported {
+		return nil, nil, plugin.ErrReadManyUnsupported
+	}
+	results, errs := make([]plugin.ReadResult, len(reqs)), make([]error, len(reqs))
+	for i, r := range reqs {
+		p.cloud.mu.Lock()
+		o, ok := p.cloud.objects[r.ID]
+		err := p.cloud.fail["Read "+r.URN.Name()]
+		p.cloud.mu.Unlock()
+		switch {
+		case err != nil:
+			errs[i] = err
+		case ok:
+			results[i] = plugin.ReadResult{ID: r.ID, Inputs: o.inputs.Copy(), Outputs: o.outputs.Copy()}
+		}
+	}
+	return results, errs, nil
+}
 
 func (h fakeHost) Start(_ context.Context, pkg string) (deploy.Provider, error) {
 	if err := h.cloud.record("Start", resource.URN("urn:infra:x::x::x::"+pkg), "", nil); err != nil {
@@ -277,6 +310,9 @@ func (h fakeHost) Start(_ context.Context, pkg string) (deploy.Provider, error) 
 	}
 	if pkg != "fake" {
 		return nil, fmt.Errorf("no provider plugin for package %q", pkg)
+	}
+	if h.batch {
+		return &fakeBatchProvider{fakeProvider: &fakeProvider{cloud: h.cloud, pkg: pkg}, unsupported: h.unsupported}, nil
 	}
 	return &fakeProvider{cloud: h.cloud, pkg: pkg}, nil
 }
@@ -348,6 +384,15 @@ type world struct {
 	parallel int
 	// continueOnError for the next run.
 	continueOnError bool
+	// host starts the providers (default: fakeHost on cloud).
+	host *fakeHost
+}
+
+func (w *world) providerHost() fakeHost {
+	if w.host != nil {
+		return *w.host
+	}
+	return fakeHost{cloud: w.cloud}
 }
 
 func newWorld(t *testing.T) *world {
@@ -367,7 +412,7 @@ func (w *world) deployment(dry bool) (*deploy.Deployment, *eventLog) {
 	log := &eventLog{}
 	cfg := w.config
 	d := deploy.New(w.snap, deploy.Options{
-		Project: project, Stack: stackName, DryRun: dry, Parallel: w.parallel, Host: fakeHost{w.cloud},
+		Project: project, Stack: stackName, DryRun: dry, Parallel: w.parallel, Host: w.providerHost(),
 		ProviderConfig: func(pkg string) resource.PropertyMap {
 			if pkg == "fake" {
 				return cfg.Copy()

@@ -28,21 +28,19 @@ type RefreshResult struct {
 // in a preview.
 func Refresh(ctx context.Context, snap *state.Snapshot, opts Options) (*RefreshResult, error) {
 	d := New(snap, opts)
-	type outcome struct {
-		r    *state.Resource // nil: gone
-		diff bool
-	}
-	results := make([]outcome, len(snap.Resources))
+	results := make([]refreshOutcome, len(snap.Resources))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
-	for i, r := range snap.Resources {
-		results[i] = outcome{r: r}
-		if !r.Custom || r.Delete || resource.IsProviderType(r.Type) {
-			continue
-		}
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	// run runs one unit of the refresh (a batch, or one object) under the deployment's parallelism.
+	run := func(f func()) {
 		wg.Add(1)
-		go func(i int, r *state.Resource) {
+		go func() {
 			defer wg.Done()
 			select {
 			case d.sem <- struct{}{}:
@@ -50,15 +48,64 @@ func Refresh(ctx context.Context, snap *state.Snapshot, opts Options) (*RefreshR
 				return
 			}
 			defer func() { <-d.sem }()
-			o, err := d.refreshOne(ctx, r)
-			if err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-				return
+			f()
+		}()
+	}
+	one := func(i int, r *state.Resource) {
+		o, err := d.refreshOne(ctx, r)
+		if err != nil {
+			fail(err)
+			return
+		}
+		results[i] = o
+	}
+	// The objects are read in batches of one provider and type, which a provider that implements ReadMany
+	// answers in a few calls to its cloud; a batch of one, or one a provider cannot batch, is read object by
+	// object.
+	type groupKey struct {
+		provider resource.ProviderRef
+		typ      string
+	}
+	groups := map[groupKey][]int{}
+	var order []groupKey
+	for i, r := range snap.Resources {
+		results[i] = refreshOutcome{r: r}
+		if !r.Custom || r.Delete || resource.IsProviderType(r.Type) {
+			continue
+		}
+		k := groupKey{r.Provider, r.Type}
+		if _, seen := groups[k]; !seen {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range order {
+		idx := groups[k]
+		for len(idx) > 0 {
+			n := min(len(idx), refreshBatch)
+			chunk := idx[:n:n]
+			idx = idx[n:]
+			if len(chunk) == 1 {
+				i := chunk[0]
+				run(func() { one(i, snap.Resources[i]) })
+				continue
 			}
-			results[i] = o
-		}(i, r)
+			run(func() {
+				batched, err := d.refreshMany(ctx, snap.Resources, chunk, results)
+				switch {
+				case errors.Is(err, plugin.ErrReadManyUnsupported):
+					for _, i := range chunk {
+						run(func() { one(i, snap.Resources[i]) })
+					}
+				case err != nil:
+					fail(err)
+				default:
+					for _, e := range batched {
+						fail(e)
+					}
+				}
+			})
+		}
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -88,18 +135,71 @@ func Refresh(ctx context.Context, snap *state.Snapshot, opts Options) (*RefreshR
 	return res, nil
 }
 
-// refreshOne reads one object. A nil resource in the outcome means the object is gone.
-func (d *Deployment) refreshOne(ctx context.Context, r *state.Resource) (struct {
+// refreshBatch is how many objects of one type one ReadMany call reads at most.
+const refreshBatch = 500
+
+// refreshOutcome is what the refresh of one object found: r is the resource as it is now (nil: gone), diff
+// whether it drifted.
+type refreshOutcome struct {
 	r    *state.Resource
 	diff bool
-}, error) {
-	type outcome = struct {
-		r    *state.Resource
-		diff bool
+}
+
+// batchReader is the optional provider call that reads many objects of one type at once.
+type batchReader interface {
+	ReadMany(ctx context.Context, typ string, reqs []plugin.ReadRequest) ([]plugin.ReadResult, []error, error)
+}
+
+// refreshMany reads the resources at idx (one provider, one type) in one ReadMany call and stores each outcome in
+// results. A provider without ReadMany gives plugin.ErrReadManyUnsupported; the errors of single reads come back
+// in the list, each naming its resource.
+func (d *Deployment) refreshMany(ctx context.Context, rs []*state.Resource, idx []int, results []refreshOutcome) ([]error, error) {
+	first := rs[idx[0]]
+	inst, err := d.providers.fromOld(ctx, first.Provider)
+	if err != nil {
+		return nil, fmt.Errorf("refresh %s: %w", first.URN, err)
 	}
+	br, ok := inst.prov.(batchReader)
+	if !ok {
+		return nil, plugin.ErrReadManyUnsupported
+	}
+	reqs := make([]plugin.ReadRequest, len(idx))
+	for j, i := range idx {
+		r := rs[i]
+		reqs[j] = plugin.ReadRequest{URN: r.URN, Type: r.Type, ID: r.ID, Inputs: r.Inputs, Outputs: r.Outputs}
+	}
+	start := time.Now()
+	cctx, cancel := context.WithTimeout(ctx, d.timeouts.Check)
+	var lives []plugin.ReadResult
+	var errs []error
+	err = d.call(cctx, inst.pkg, fmt.Sprintf("the read of %d objects of %s", len(idx), first.Type), func() error {
+		var rerr error
+		lives, errs, rerr = br.ReadMany(cctx, first.Type, reqs)
+		return rerr
+	})
+	cancel()
+	if err != nil {
+		if errors.Is(err, plugin.ErrReadManyUnsupported) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("refresh %d objects of %s: %w", len(idx), first.Type, err)
+	}
+	var failed []error
+	for j, i := range idx {
+		if errs[j] != nil {
+			failed = append(failed, fmt.Errorf("refresh %s: %w", rs[i].URN, errs[j]))
+			continue
+		}
+		results[i] = d.settleRefresh(rs[i], lives[j], start)
+	}
+	return failed, nil
+}
+
+// refreshOne reads one object. A nil resource in the outcome means the object is gone.
+func (d *Deployment) refreshOne(ctx context.Context, r *state.Resource) (refreshOutcome, error) {
 	inst, err := d.providers.fromOld(ctx, r.Provider)
 	if err != nil {
-		return outcome{}, fmt.Errorf("refresh %s: %w", r.URN, err)
+		return refreshOutcome{}, fmt.Errorf("refresh %s: %w", r.URN, err)
 	}
 	start := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, d.timeouts.Check)
@@ -111,15 +211,20 @@ func (d *Deployment) refreshOne(ctx context.Context, r *state.Resource) (struct 
 	})
 	cancel()
 	if err != nil {
-		return outcome{}, fmt.Errorf("refresh %s: %w", r.URN, err)
+		return refreshOutcome{}, fmt.Errorf("refresh %s: %w", r.URN, err)
 	}
+	return d.settleRefresh(r, live, start), nil
+}
+
+// settleRefresh turns what a read found into the resource's outcome, and reports a drifted or gone object.
+func (d *Deployment) settleRefresh(r *state.Resource, live plugin.ReadResult, start time.Time) refreshOutcome {
 	step := &events.Step{URN: r.URN, Type: r.Type, Op: events.OpRefresh, Parent: r.Parent, Custom: true,
 		Provider: string(r.Provider), Old: r.Outputs, DryRun: d.opts.DryRun, Logical: true}
 	if live.ID == "" {
 		step.Gone, step.Elapsed = true, time.Since(start)
 		d.count(events.OpRefresh)
 		d.emit(events.Event{Kind: events.KindStepDone, Step: step})
-		return outcome{}, nil
+		return refreshOutcome{}
 	}
 	ins := live.Inputs
 	if len(ins) == 0 {
@@ -129,7 +234,7 @@ func (d *Deployment) refreshOne(ctx context.Context, r *state.Resource) (struct 
 	changed := live.ID != r.ID || !outs.EqualIgnoringSecrets(r.Outputs) || !ins.EqualIgnoringSecrets(r.Inputs)
 	if !changed {
 		d.count(events.OpSame)
-		return outcome{r: r}, nil
+		return refreshOutcome{r: r}
 	}
 	n := r.Copy()
 	n.ID, n.Inputs, n.Outputs = live.ID, ins, outs
@@ -138,5 +243,5 @@ func (d *Deployment) refreshOne(ctx context.Context, r *state.Resource) (struct 
 	step.Diffs = resource.DiffMaps(r.Outputs, outs)
 	d.count(events.OpRefresh)
 	d.emit(events.Event{Kind: events.KindStepDone, Step: step})
-	return outcome{r: n, diff: true}, nil
+	return refreshOutcome{r: n, diff: true}
 }

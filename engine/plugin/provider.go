@@ -250,6 +250,48 @@ func (p *Provider) Read(ctx context.Context, req ReadRequest) (ReadResult, error
 	return r, err
 }
 
+// ErrReadManyUnsupported is returned by ReadMany when the provider predates batched reads: read one by one.
+var ErrReadManyUnsupported = errors.New("the provider cannot read many objects at once")
+
+// ReadMany reads objects of one type in one call. results[i] and errs[i] answer reqs[i]: an empty ID is an object
+// that is gone, a non-nil errs[i] a read that failed. The error is for the call as a whole.
+func (p *Provider) ReadMany(ctx context.Context, typ string, reqs []ReadRequest) (results []ReadResult, errs []error, err error) {
+	preq := &pb.ReadManyRequest{Type: typ, Reads: make([]*pb.ReadRequest, len(reqs))}
+	for i, r := range reqs {
+		preq.Reads[i] = &pb.ReadRequest{Urn: string(r.URN), Type: typ, Id: r.ID, Inputs: propertypb.FromMap(r.Inputs),
+			Properties: propertypb.FromMap(r.Outputs)}
+	}
+	resp, err := p.rpc.ReadMany(ctx, preq)
+	if status.Code(err) == codes.Unimplemented {
+		return nil, nil, fmt.Errorf("provider %s: %w", p.pkg, ErrReadManyUnsupported)
+	}
+	if err != nil {
+		return nil, nil, p.wrap("reading objects of "+typ, "", err)
+	}
+	if got := len(resp.GetResults()); got != len(reqs) {
+		return nil, nil, fmt.Errorf("provider %s answered %d of %d reads of %s", p.pkg, got, len(reqs), typ)
+	}
+	results, errs = make([]ReadResult, len(reqs)), make([]error, len(reqs))
+	for i, res := range resp.GetResults() {
+		if e := res.GetError(); e != "" {
+			errs[i] = fmt.Errorf("provider %s reading %s: %s", p.pkg, reqs[i].URN, e)
+			continue
+		}
+		r := ReadResult{ID: res.GetResponse().GetId()}
+		if r.ID != "" {
+			if r.Inputs, err = toMap(res.GetResponse().GetInputs()); err == nil {
+				r.Outputs, err = toMap(res.GetResponse().GetProperties())
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("provider %s reading %s: %w", p.pkg, reqs[i].URN, err)
+				continue
+			}
+		}
+		results[i] = r
+	}
+	return results, errs, nil
+}
+
 // ErrLookupUnsupported is returned by Lookup when the provider cannot look objects up by idempotency token.
 var ErrLookupUnsupported = errors.New("the provider cannot look up objects by idempotency token")
 

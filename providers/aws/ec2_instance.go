@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -49,6 +50,7 @@ type InstanceState struct {
 	AvailabilityZone string            `infra:"availabilityZone" doc:"The availability zone the instance runs in."`
 	VpcID            string            `infra:"vpcId" doc:"The VPC of the instance's subnet."`
 	TagsAll          map[string]string `infra:"tagsAll" doc:"The tags of the instance: its own tags and the provider's default tags together."`
+	LaunchTime       string            `infra:"launchTime" doc:"When the instance was last started, in RFC 3339. User data changes only while an instance is stopped, so a batched refresh reads the user data again only when this moved."`
 }
 
 type instanceResource struct{ p *awsProvider }
@@ -166,6 +168,9 @@ func (c *clients) instanceState(in InstanceArgs, i ec2types.Instance, owner stri
 	}
 	s.ARN = fmt.Sprintf("arn:aws:ec2:%s:%s:instance/%s", c.region, owner, aws.ToString(i.InstanceId))
 	s.TagsAll = visibleTags(fromEC2Tags(i.Tags))
+	if i.LaunchTime != nil {
+		s.LaunchTime = i.LaunchTime.UTC().Format(time.RFC3339)
+	}
 	return s
 }
 
@@ -195,6 +200,13 @@ func (r *instanceResource) read(ctx context.Context, c *clients, id string, old 
 	if err != nil || !ok {
 		return provider.ReadResponse[InstanceArgs, InstanceState]{}, err
 	}
+	return r.fromLive(ctx, c, id, i, owner, old, true)
+}
+
+// fromLive is the read of a described instance. The user data, which takes a call of its own, is read when
+// readUserData is set and the inputs have it.
+func (r *instanceResource) fromLive(ctx context.Context, c *clients, id string, i ec2types.Instance, owner string, old *InstanceArgs,
+	readUserData bool) (provider.ReadResponse[InstanceArgs, InstanceState], error) {
 	var in InstanceArgs
 	if old != nil {
 		in = *old
@@ -214,7 +226,7 @@ func (r *instanceResource) read(ctx context.Context, c *clients, id string, old 
 	if old == nil || old.KeyName != nil {
 		in.KeyName = i.KeyName
 	}
-	if old == nil || old.UserData != nil {
+	if readUserData && (old == nil || old.UserData != nil) {
 		attr, err := c.ec2.DescribeInstanceAttribute(ctx, &ec2.DescribeInstanceAttributeInput{InstanceId: aws.String(id),
 			Attribute: ec2types.InstanceAttributeNameUserData})
 		if err != nil {

@@ -238,6 +238,11 @@ func (r *securityGroupResource) read(ctx context.Context, c *clients, id string,
 	if err != nil || !ok {
 		return provider.ReadResponse[SecurityGroupArgs, SecurityGroupState]{}, err
 	}
+	return r.fromLive(c, id, g, old), nil
+}
+
+// fromLive is the read of a described group.
+func (r *securityGroupResource) fromLive(c *clients, id string, g ec2types.SecurityGroup, old *SecurityGroupArgs) provider.ReadResponse[SecurityGroupArgs, SecurityGroupState] {
 	var in SecurityGroupArgs
 	if old != nil {
 		in = *old
@@ -262,7 +267,7 @@ func (r *securityGroupResource) read(ctx context.Context, c *clients, id string,
 		oldTags = old.Tags
 	}
 	in.Tags = c.userTags(fromEC2Tags(g.Tags), oldTags)
-	return provider.ReadResponse[SecurityGroupArgs, SecurityGroupState]{ID: id, Inputs: in, Outputs: c.groupState(in, g)}, nil
+	return provider.ReadResponse[SecurityGroupArgs, SecurityGroupState]{ID: id, Inputs: in, Outputs: c.groupState(in, g)}
 }
 
 // Read reads the group for refresh and import.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/digitalocean/godo"
 
@@ -376,4 +377,63 @@ func (c *client) retag(ctx context.Context, id string, typ godo.ResourceType, ha
 		}
 	}
 	return nil
+}
+
+// listThreshold is the number of droplets from which ReadMany lists the account's droplets (200 a page) rather
+// than getting each one.
+const listThreshold = 20
+
+// ReadMany reads many droplets: by listing the account's droplets, 200 a page, when there are enough of them to
+// make that cheaper than a get each, else one get each, a few at a time.
+func (r *dropletResource) ReadMany(ctx context.Context, reqs []provider.ReadRequest[DropletArgs, DropletState]) ([]provider.ReadResponse[DropletArgs, DropletState], []error) {
+	resps := make([]provider.ReadResponse[DropletArgs, DropletState], len(reqs))
+	errs := make([]error, len(reqs))
+	c, err := r.p.client()
+	if err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return resps, errs
+	}
+	if len(reqs) < listThreshold {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 8)
+		for i, req := range reqs {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				resps[i], errs[i] = r.read(ctx, c, req.ID, oldOf(req.Import, &reqs[i].Inputs), false)
+			}()
+		}
+		wg.Wait()
+		return resps, errs
+	}
+	all, err := listAll(ctx, func(opt *godo.ListOptions) ([]godo.Droplet, *godo.Response, error) {
+		return c.godo.Droplets.List(ctx, opt)
+	})
+	if err != nil {
+		err = fmt.Errorf("list droplets: %w", err)
+		for i := range errs {
+			errs[i] = err
+		}
+		return resps, errs
+	}
+	byID := make(map[string]*godo.Droplet, len(all))
+	for i := range all {
+		byID[strconv.Itoa(all[i].ID)] = &all[i]
+	}
+	for i, req := range reqs {
+		if _, err := dropletID(req.ID); err != nil {
+			errs[i] = err
+			continue
+		}
+		d, ok := byID[req.ID]
+		if !ok {
+			continue // gone
+		}
+		old := oldOf(req.Import, &reqs[i].Inputs)
+		resps[i] = provider.ReadResponse[DropletArgs, DropletState]{ID: req.ID, Inputs: dropletInputs(d, old), Outputs: dropletState(d, old)}
+	}
+	return resps, errs
 }

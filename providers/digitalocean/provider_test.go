@@ -1,6 +1,8 @@
 package digitalocean
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -191,4 +193,64 @@ func contains(l []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestReadMany reads droplets, one of them deleted behind the provider's back, with ReadMany and with Read: the
+// answers must be the same, and above the list threshold ReadMany lists instead of getting each droplet.
+func TestReadMany(t *testing.T) {
+	t.Parallel()
+	e := newSimEnv(t, sim.Options{PageSize: 200})
+	t.Cleanup(func() { assertNoObjects(t, e) })
+	var objs []*object
+	var urns []resource.URN
+	for n := range listThreshold + 2 {
+		name := "web-" + strconv.Itoa(n)
+		objs = append(objs, e.make(DropletToken, name, map[string]any{"region": "nyc3", "size": testSize, "image": testImage, "userData": "#!/bin/sh\n"}))
+		urns = append(urns, urnOf(DropletToken, name))
+	}
+	gone, _, err := e.do.Droplets.Get(e.ctx(), atoi(t, objs[3].id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.do.Droplets.Delete(e.ctx(), gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// What deleting a droplet by hand leaves behind: the provider's tags on it.
+		for _, tag := range gone.Tags {
+			_, _ = e.do.Tags.Delete(context.Background(), tag)
+		}
+	})
+	for _, count := range []int{3, len(objs)} {
+		req := &pb.ReadManyRequest{Type: DropletToken}
+		for i, o := range objs[:count] {
+			req.Reads = append(req.Reads, &pb.ReadRequest{Urn: string(urns[i]), Type: DropletToken, Id: o.id, Inputs: propertypb.FromMap(o.in), Properties: propertypb.FromMap(o.out)})
+		}
+		before := e.sim.Stats().Requests
+		resp, err := e.srv.ReadMany(e.ctx(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := e.sim.Stats().Requests - before
+		if want := map[bool]int{true: 1, false: count}[count >= listThreshold]; calls != want {
+			t.Errorf("ReadMany of %d droplets took %d calls, want %d", count, calls, want)
+		}
+		for i, o := range objs[:count] {
+			res := resp.GetResults()[i]
+			id, in, out := e.read(DropletToken, urns[i], o.id, o.in, o.out)
+			if res.GetError() != "" || res.GetResponse().GetId() != id {
+				t.Errorf("droplet %s: ReadMany %q %s, Read %q", o.id, res.GetResponse().GetId(), res.GetError(), id)
+				continue
+			}
+			if id == "" {
+				continue
+			}
+			if got := e.toMap(res.GetResponse().GetInputs()); !got.Equal(in) {
+				t.Errorf("droplet %s: ReadMany inputs %v, Read inputs %v", o.id, got, in)
+			}
+			if got := e.toMap(res.GetResponse().GetProperties()); !got.Equal(out) {
+				t.Errorf("droplet %s: ReadMany outputs %v, Read outputs %v", o.id, got, out)
+			}
+		}
+	}
 }

@@ -173,6 +173,14 @@ type Reader[I, O any] interface {
 	Read(ctx context.Context, req ReadRequest[I, O]) (ReadResponse[I, O], error)
 }
 
+// BatchReader is implemented by resources that can read many objects in fewer calls than one each (a describe of
+// many IDs, a list of a zone's records): a refresh of a large stack then costs a few calls per type instead of one
+// per object. ReadMany answers each request in order, as Read would: a response with an empty ID for an object
+// that is gone, or an error in errs at the request's index for a read that failed (the others stand).
+type BatchReader[I, O any] interface {
+	ReadMany(ctx context.Context, reqs []ReadRequest[I, O]) (resps []ReadResponse[I, O], errs []error)
+}
+
 // LookupRequest asks for the object a create made, found by the create's idempotency token.
 type LookupRequest[I any] struct {
 	URN              resource.URN
@@ -249,6 +257,56 @@ type resourceOps struct {
 	delete          func(ctx context.Context, urn resource.URN, id string, in, out resource.PropertyMap, timeout time.Duration) error
 	canUpdate       bool
 	canRead         bool
+	// readMany is set when the resource reads many objects at once (BatchReader).
+	readMany func(ctx context.Context, items []readItem) []readItemResult
+}
+
+// readItem is one object of a batched read, as state holds it.
+type readItem struct {
+	URN             resource.URN
+	ID              string
+	Inputs, Outputs resource.PropertyMap
+}
+
+// readItemResult is one object's answer in a batched read: an empty ID means it is gone.
+type readItemResult struct {
+	ID              string
+	Inputs, Outputs resource.PropertyMap
+	Err             error
+}
+
+// decodeRead is the typed request of a read of the object state holds as inM and outM (both empty: an import).
+func decodeRead[I, O any](urn resource.URN, id string, inM, outM resource.PropertyMap) (ReadRequest[I, O], error) {
+	req := ReadRequest[I, O]{URN: urn, ID: id, Import: len(inM) == 0 && len(outM) == 0}
+	var err error
+	if req.Inputs, err = decodeInputs[I](inM, "inputs"); err != nil {
+		return req, err
+	}
+	if req.Outputs, err = decodeInputs[O](outM, "outputs"); err != nil {
+		return req, err
+	}
+	return req, nil
+}
+
+// encodeRead turns a typed read's answer into property maps, as the engine expects them.
+func encodeRead[I, O any](req ReadRequest[I, O], resp ReadResponse[I, O], inM, outM resource.PropertyMap) (string, resource.PropertyMap, resource.PropertyMap, error) {
+	if resp.ID == "" {
+		return "", nil, nil, nil
+	}
+	ins, err := resource.MapFromGo(resp.Inputs)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("encode inputs: %w", err)
+	}
+	outs, err := resource.MapFromGo(resp.Outputs)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("encode outputs: %w", err)
+	}
+	// Typed Go values cannot leave a property absent: drop the zero values of properties the state did not
+	// have, or a read would look like a change.
+	if !req.Import {
+		ins, outs = pruneAddedZeros(inM, ins), pruneAddedZeros(outM, outs)
+	}
+	return resp.ID, restoreSecrets(inM, ins), restoreSecrets(outM, outs), nil
 }
 
 type resourceType[I, O any] struct {
@@ -388,32 +446,42 @@ func (r *resourceType[I, O]) ops() resourceOps {
 	if rd, ok := r.impl.(Reader[I, O]); ok {
 		ops.canRead = true
 		ops.read = func(ctx context.Context, urn resource.URN, id string, inM, outM resource.PropertyMap) (string, resource.PropertyMap, resource.PropertyMap, error) {
-			req := ReadRequest[I, O]{URN: urn, ID: id, Import: len(inM) == 0 && len(outM) == 0}
-			var err error
-			if req.Inputs, err = decodeInputs[I](inM, "inputs"); err != nil {
-				return "", nil, nil, err
-			}
-			if req.Outputs, err = decodeInputs[O](outM, "outputs"); err != nil {
+			req, err := decodeRead[I, O](urn, id, inM, outM)
+			if err != nil {
 				return "", nil, nil, err
 			}
 			resp, err := rd.Read(ctx, req)
-			if err != nil || resp.ID == "" {
+			if err != nil {
 				return "", nil, nil, err
 			}
-			ins, err := resource.MapFromGo(resp.Inputs)
-			if err != nil {
-				return "", nil, nil, fmt.Errorf("encode inputs: %w", err)
+			return encodeRead(req, resp, inM, outM)
+		}
+	}
+	if br, ok := r.impl.(BatchReader[I, O]); ok && ops.canRead {
+		ops.readMany = func(ctx context.Context, items []readItem) []readItemResult {
+			out := make([]readItemResult, len(items))
+			reqs := make([]ReadRequest[I, O], 0, len(items))
+			at := make([]int, 0, len(items))
+			for i, it := range items {
+				req, err := decodeRead[I, O](it.URN, it.ID, it.Inputs, it.Outputs)
+				if err != nil {
+					out[i].Err = err
+					continue
+				}
+				reqs, at = append(reqs, req), append(at, i)
 			}
-			outs, err := resource.MapFromGo(resp.Outputs)
-			if err != nil {
-				return "", nil, nil, fmt.Errorf("encode outputs: %w", err)
+			resps, errs := br.ReadMany(ctx, reqs)
+			for j, i := range at {
+				switch {
+				case j < len(errs) && errs[j] != nil:
+					out[i].Err = errs[j]
+				case j >= len(resps):
+					out[i].Err = fmt.Errorf("the provider answered %d of %d reads", len(resps), len(reqs))
+				default:
+					out[i].ID, out[i].Inputs, out[i].Outputs, out[i].Err = encodeRead(reqs[j], resps[j], items[i].Inputs, items[i].Outputs)
+				}
 			}
-			// Typed Go values cannot leave a property absent: drop the zero values of properties the state did
-			// not have, or a read would look like a change.
-			if !req.Import {
-				ins, outs = pruneAddedZeros(inM, ins), pruneAddedZeros(outM, outs)
-			}
-			return resp.ID, restoreSecrets(inM, ins), restoreSecrets(outM, outs), nil
+			return out
 		}
 	}
 	if lk, ok := r.impl.(Looker[I, O]); ok {

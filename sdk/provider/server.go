@@ -330,13 +330,18 @@ func (s *Server) Read(ctx context.Context, req *pb.ReadRequest) (*pb.ReadRespons
 	if err != nil {
 		return nil, opError(err)
 	}
+	return s.readAnswer(req.GetType(), in, out, id, ins, outs), nil
+}
+
+// readAnswer is the answer to a read of an object state held as in and out (both empty: an import).
+func (s *Server) readAnswer(typ string, in, out resource.PropertyMap, id string, ins, outs resource.PropertyMap) *pb.ReadResponse {
 	if id == "" {
-		return &pb.ReadResponse{}, nil
+		return &pb.ReadResponse{}
 	}
 	if len(in) == 0 && len(out) == 0 {
 		// An import: typed Go values cannot leave a property absent, and a zero value of an input without a
 		// default means the same as no value. Dropping them makes the imported inputs read like a program's.
-		rs := s.schema.Resources[req.GetType()]
+		rs := s.schema.Resources[typ]
 		for k, v := range ins {
 			if p, ok := rs.Inputs[k]; ok && p.Default == nil && isZero(v) {
 				delete(ins, k)
@@ -344,7 +349,82 @@ func (s *Server) Read(ctx context.Context, req *pb.ReadRequest) (*pb.ReadRespons
 		}
 	}
 	ins = restoreSecrets(in, ins)
-	return &pb.ReadResponse{Id: id, Inputs: propertypb.FromMap(ins), Properties: propertypb.FromMap(s.markSecrets(req.GetType(), ins, outs))}, nil
+	return &pb.ReadResponse{Id: id, Inputs: propertypb.FromMap(ins), Properties: propertypb.FromMap(s.markSecrets(typ, ins, outs))}
+}
+
+// readManyParallel bounds the reads a ReadMany runs at once for a resource that reads one object at a time.
+const readManyParallel = 8
+
+// ReadMany answers many reads of objects of one type: in one batch when the resource implements BatchReader,
+// otherwise as that many reads run a few at a time. A read that fails carries its error; the others stand.
+func (s *Server) ReadMany(ctx context.Context, req *pb.ReadManyRequest) (*pb.ReadManyResponse, error) {
+	ops, err := s.lookup(req.GetType())
+	if err != nil {
+		return nil, err
+	}
+	reads := req.GetReads()
+	results := make([]*pb.ReadManyResult, len(reads))
+	items := make([]readItem, len(reads))
+	for i, r := range reads {
+		results[i] = &pb.ReadManyResult{}
+		in, err := toMap(r.GetInputs(), "inputs")
+		if err != nil {
+			results[i].Error = err.Error()
+			continue
+		}
+		out, err := toMap(r.GetProperties(), "properties")
+		if err != nil {
+			results[i].Error = err.Error()
+			continue
+		}
+		items[i] = readItem{URN: resource.URN(r.GetUrn()), ID: r.GetId(), Inputs: in, Outputs: out}
+	}
+	ctx, cancel, _ := s.opContext(ctx, 0)
+	defer cancel()
+	answer := func(i int, res readItemResult) {
+		if res.Err != nil {
+			results[i].Error = opError(res.Err).Error()
+			return
+		}
+		results[i].Response = s.readAnswer(req.GetType(), items[i].Inputs, items[i].Outputs, res.ID, res.Inputs, res.Outputs)
+	}
+	switch {
+	case !ops.canRead:
+		for i, r := range reads {
+			if results[i].Error == "" {
+				results[i].Response = &pb.ReadResponse{Id: r.GetId(), Properties: r.GetProperties(), Inputs: r.GetInputs()}
+			}
+		}
+	case ops.readMany != nil:
+		var idx []int
+		var batch []readItem
+		for i := range items {
+			if results[i].Error == "" {
+				idx, batch = append(idx, i), append(batch, items[i])
+			}
+		}
+		for j, res := range ops.readMany(ctx, batch) {
+			answer(idx[j], res)
+		}
+	default:
+		sem := make(chan struct{}, readManyParallel)
+		var wg sync.WaitGroup
+		for i := range items {
+			if results[i].Error != "" {
+				continue
+			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(i int) {
+				defer func() { <-sem; wg.Done() }()
+				var res readItemResult
+				res.ID, res.Inputs, res.Outputs, res.Err = ops.read(ctx, items[i].URN, items[i].ID, items[i].Inputs, items[i].Outputs)
+				answer(i, res)
+			}(i)
+		}
+		wg.Wait()
+	}
+	return &pb.ReadManyResponse{Results: results}, nil
 }
 
 // Lookup implements the provider protocol.

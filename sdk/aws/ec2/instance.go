@@ -32,6 +32,9 @@ type Instance struct {
 	// KeyName is the name of the EC2 key pair whose public key is installed for SSH. A change replaces the
 	// instance.
 	KeyName infra.Output[string]
+	// LaunchTime says when the instance was last started, in RFC 3339. User data changes only while an
+	// instance is stopped, so a batched refresh reads the user data again only when this moved.
+	LaunchTime infra.Output[string]
 	// PrivateDNS is the private DNS name.
 	PrivateDNS infra.Output[string]
 	// PrivateIP is the primary private IPv4 address.
@@ -118,6 +121,7 @@ func NewInstance(ctx *infra.Context, name string, args *InstanceArgs, opts ...in
 	r.InstanceState = infra.OutputProp[string](reg, "instanceState")
 	r.InstanceType = infra.OutputProp[string](reg, "instanceType")
 	r.KeyName = infra.OutputProp[string](reg, "keyName")
+	r.LaunchTime = infra.OutputProp[string](reg, "launchTime")
 	r.PrivateDNS = infra.OutputProp[string](reg, "privateDns")
 	r.PrivateIP = infra.OutputProp[string](reg, "privateIp")
 	r.PublicDNS = infra.OutputProp[string](reg, "publicDns")

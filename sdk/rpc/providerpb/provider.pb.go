@@ -1117,6 +1117,158 @@ func (x *ReadResponse) GetInputs() *propertypb.Map {
 	return nil
 }
 
+// ReadManyRequest is the reads of objects of one type; each read is what a ReadRequest would be.
+type ReadManyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Reads         []*ReadRequest         `protobuf:"bytes,2,rep,name=reads,proto3" json:"reads,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadManyRequest) Reset() {
+	*x = ReadManyRequest{}
+	mi := &file_provider_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadManyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadManyRequest) ProtoMessage() {}
+
+func (x *ReadManyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadManyRequest.ProtoReflect.Descriptor instead.
+func (*ReadManyRequest) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ReadManyRequest) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ReadManyRequest) GetReads() []*ReadRequest {
+	if x != nil {
+		return x.Reads
+	}
+	return nil
+}
+
+// ReadManyResponse answers each read of a ReadManyRequest, in its order.
+type ReadManyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*ReadManyResult      `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadManyResponse) Reset() {
+	*x = ReadManyResponse{}
+	mi := &file_provider_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadManyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadManyResponse) ProtoMessage() {}
+
+func (x *ReadManyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadManyResponse.ProtoReflect.Descriptor instead.
+func (*ReadManyResponse) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ReadManyResponse) GetResults() []*ReadManyResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// ReadManyResult is one read's answer: the object as Read would return it, or the error that read met (the other
+// reads are not affected).
+type ReadManyResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Response      *ReadResponse          `protobuf:"bytes,1,opt,name=response,proto3" json:"response,omitempty"`
+	Error         string                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadManyResult) Reset() {
+	*x = ReadManyResult{}
+	mi := &file_provider_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadManyResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadManyResult) ProtoMessage() {}
+
+func (x *ReadManyResult) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadManyResult.ProtoReflect.Descriptor instead.
+func (*ReadManyResult) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ReadManyResult) GetResponse() *ReadResponse {
+	if x != nil {
+		return x.Response
+	}
+	return nil
+}
+
+func (x *ReadManyResult) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 type LookupRequest struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	Urn              string                 `protobuf:"bytes,1,opt,name=urn,proto3" json:"urn,omitempty"`
@@ -1129,7 +1281,7 @@ type LookupRequest struct {
 
 func (x *LookupRequest) Reset() {
 	*x = LookupRequest{}
-	mi := &file_provider_proto_msgTypes[16]
+	mi := &file_provider_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1141,7 +1293,7 @@ func (x *LookupRequest) String() string {
 func (*LookupRequest) ProtoMessage() {}
 
 func (x *LookupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[16]
+	mi := &file_provider_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1154,7 +1306,7 @@ func (x *LookupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupRequest.ProtoReflect.Descriptor instead.
 func (*LookupRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{16}
+	return file_provider_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *LookupRequest) GetUrn() string {
@@ -1201,7 +1353,7 @@ type UpdateRequest struct {
 
 func (x *UpdateRequest) Reset() {
 	*x = UpdateRequest{}
-	mi := &file_provider_proto_msgTypes[17]
+	mi := &file_provider_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1213,7 +1365,7 @@ func (x *UpdateRequest) String() string {
 func (*UpdateRequest) ProtoMessage() {}
 
 func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[17]
+	mi := &file_provider_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1226,7 +1378,7 @@ func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{17}
+	return file_provider_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateRequest) GetUrn() string {
@@ -1295,7 +1447,7 @@ type UpdateResponse struct {
 
 func (x *UpdateResponse) Reset() {
 	*x = UpdateResponse{}
-	mi := &file_provider_proto_msgTypes[18]
+	mi := &file_provider_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1307,7 +1459,7 @@ func (x *UpdateResponse) String() string {
 func (*UpdateResponse) ProtoMessage() {}
 
 func (x *UpdateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[18]
+	mi := &file_provider_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1320,7 +1472,7 @@ func (x *UpdateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{18}
+	return file_provider_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateResponse) GetProperties() *propertypb.Map {
@@ -1351,7 +1503,7 @@ type DeleteRequest struct {
 
 func (x *DeleteRequest) Reset() {
 	*x = DeleteRequest{}
-	mi := &file_provider_proto_msgTypes[19]
+	mi := &file_provider_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1363,7 +1515,7 @@ func (x *DeleteRequest) String() string {
 func (*DeleteRequest) ProtoMessage() {}
 
 func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[19]
+	mi := &file_provider_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1376,7 +1528,7 @@ func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteRequest.ProtoReflect.Descriptor instead.
 func (*DeleteRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{19}
+	return file_provider_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DeleteRequest) GetUrn() string {
@@ -1429,7 +1581,7 @@ type DeleteResponse struct {
 
 func (x *DeleteResponse) Reset() {
 	*x = DeleteResponse{}
-	mi := &file_provider_proto_msgTypes[20]
+	mi := &file_provider_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1441,7 +1593,7 @@ func (x *DeleteResponse) String() string {
 func (*DeleteResponse) ProtoMessage() {}
 
 func (x *DeleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[20]
+	mi := &file_provider_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1454,7 +1606,7 @@ func (x *DeleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteResponse.ProtoReflect.Descriptor instead.
 func (*DeleteResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{20}
+	return file_provider_proto_rawDescGZIP(), []int{23}
 }
 
 type InvokeRequest struct {
@@ -1467,7 +1619,7 @@ type InvokeRequest struct {
 
 func (x *InvokeRequest) Reset() {
 	*x = InvokeRequest{}
-	mi := &file_provider_proto_msgTypes[21]
+	mi := &file_provider_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1479,7 +1631,7 @@ func (x *InvokeRequest) String() string {
 func (*InvokeRequest) ProtoMessage() {}
 
 func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[21]
+	mi := &file_provider_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1492,7 +1644,7 @@ func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeRequest.ProtoReflect.Descriptor instead.
 func (*InvokeRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{21}
+	return file_provider_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *InvokeRequest) GetToken() string {
@@ -1519,7 +1671,7 @@ type InvokeResponse struct {
 
 func (x *InvokeResponse) Reset() {
 	*x = InvokeResponse{}
-	mi := &file_provider_proto_msgTypes[22]
+	mi := &file_provider_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1531,7 +1683,7 @@ func (x *InvokeResponse) String() string {
 func (*InvokeResponse) ProtoMessage() {}
 
 func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[22]
+	mi := &file_provider_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1544,7 +1696,7 @@ func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeResponse.ProtoReflect.Descriptor instead.
 func (*InvokeResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{22}
+	return file_provider_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *InvokeResponse) GetResult() *propertypb.Map {
@@ -1569,7 +1721,7 @@ type CancelRequest struct {
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_provider_proto_msgTypes[23]
+	mi := &file_provider_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1581,7 +1733,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[23]
+	mi := &file_provider_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1594,7 +1746,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{23}
+	return file_provider_proto_rawDescGZIP(), []int{26}
 }
 
 type CancelResponse struct {
@@ -1605,7 +1757,7 @@ type CancelResponse struct {
 
 func (x *CancelResponse) Reset() {
 	*x = CancelResponse{}
-	mi := &file_provider_proto_msgTypes[24]
+	mi := &file_provider_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1617,7 +1769,7 @@ func (x *CancelResponse) String() string {
 func (*CancelResponse) ProtoMessage() {}
 
 func (x *CancelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[24]
+	mi := &file_provider_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1630,7 +1782,7 @@ func (x *CancelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelResponse.ProtoReflect.Descriptor instead.
 func (*CancelResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{24}
+	return file_provider_proto_rawDescGZIP(), []int{27}
 }
 
 var File_provider_proto protoreflect.FileDescriptor
@@ -1731,7 +1883,15 @@ const file_provider_proto_rawDesc = "" +
 	"\n" +
 	"properties\x18\x02 \x01(\v2\x16.infra.property.v1.MapR\n" +
 	"properties\x12.\n" +
-	"\x06inputs\x18\x03 \x01(\v2\x16.infra.property.v1.MapR\x06inputs\"\x92\x01\n" +
+	"\x06inputs\x18\x03 \x01(\v2\x16.infra.property.v1.MapR\x06inputs\"[\n" +
+	"\x0fReadManyRequest\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x124\n" +
+	"\x05reads\x18\x02 \x03(\v2\x1e.infra.provider.v1.ReadRequestR\x05reads\"O\n" +
+	"\x10ReadManyResponse\x12;\n" +
+	"\aresults\x18\x01 \x03(\v2!.infra.provider.v1.ReadManyResultR\aresults\"c\n" +
+	"\x0eReadManyResult\x12;\n" +
+	"\bresponse\x18\x01 \x01(\v2\x1f.infra.provider.v1.ReadResponseR\bresponse\x12\x14\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\"\x92\x01\n" +
 	"\rLookupRequest\x12\x10\n" +
 	"\x03urn\x18\x01 \x01(\tR\x03urn\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12+\n" +
@@ -1770,7 +1930,7 @@ const file_provider_proto_rawDesc = "" +
 	"\x06result\x18\x01 \x01(\v2\x16.infra.property.v1.MapR\x06result\x12;\n" +
 	"\bfailures\x18\x02 \x03(\v2\x1f.infra.provider.v1.CheckFailureR\bfailures\"\x0f\n" +
 	"\rCancelRequest\"\x10\n" +
-	"\x0eCancelResponse2\xa2\b\n" +
+	"\x0eCancelResponse2\xf7\b\n" +
 	"\x10ResourceProvider\x12V\n" +
 	"\tHandshake\x12#.infra.provider.v1.HandshakeRequest\x1a$.infra.provider.v1.HandshakeResponse\x12V\n" +
 	"\tGetSchema\x12#.infra.provider.v1.GetSchemaRequest\x1a$.infra.provider.v1.GetSchemaResponse\x12P\n" +
@@ -1779,7 +1939,8 @@ const file_provider_proto_rawDesc = "" +
 	"\x05Check\x12\x1f.infra.provider.v1.CheckRequest\x1a .infra.provider.v1.CheckResponse\x12G\n" +
 	"\x04Diff\x12\x1e.infra.provider.v1.DiffRequest\x1a\x1f.infra.provider.v1.DiffResponse\x12M\n" +
 	"\x06Create\x12 .infra.provider.v1.CreateRequest\x1a!.infra.provider.v1.CreateResponse\x12G\n" +
-	"\x04Read\x12\x1e.infra.provider.v1.ReadRequest\x1a\x1f.infra.provider.v1.ReadResponse\x12K\n" +
+	"\x04Read\x12\x1e.infra.provider.v1.ReadRequest\x1a\x1f.infra.provider.v1.ReadResponse\x12S\n" +
+	"\bReadMany\x12\".infra.provider.v1.ReadManyRequest\x1a#.infra.provider.v1.ReadManyResponse\x12K\n" +
 	"\x06Lookup\x12 .infra.provider.v1.LookupRequest\x1a\x1f.infra.provider.v1.ReadResponse\x12M\n" +
 	"\x06Update\x12 .infra.provider.v1.UpdateRequest\x1a!.infra.provider.v1.UpdateResponse\x12M\n" +
 	"\x06Delete\x12 .infra.provider.v1.DeleteRequest\x1a!.infra.provider.v1.DeleteResponse\x12M\n" +
@@ -1799,7 +1960,7 @@ func file_provider_proto_rawDescGZIP() []byte {
 }
 
 var file_provider_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_provider_proto_goTypes = []any{
 	(PropertyDiff_Kind)(0),    // 0: infra.provider.v1.PropertyDiff.Kind
 	(DiffResponse_Changes)(0), // 1: infra.provider.v1.DiffResponse.Changes
@@ -1819,80 +1980,88 @@ var file_provider_proto_goTypes = []any{
 	(*CreateResponse)(nil),    // 15: infra.provider.v1.CreateResponse
 	(*ReadRequest)(nil),       // 16: infra.provider.v1.ReadRequest
 	(*ReadResponse)(nil),      // 17: infra.provider.v1.ReadResponse
-	(*LookupRequest)(nil),     // 18: infra.provider.v1.LookupRequest
-	(*UpdateRequest)(nil),     // 19: infra.provider.v1.UpdateRequest
-	(*UpdateResponse)(nil),    // 20: infra.provider.v1.UpdateResponse
-	(*DeleteRequest)(nil),     // 21: infra.provider.v1.DeleteRequest
-	(*DeleteResponse)(nil),    // 22: infra.provider.v1.DeleteResponse
-	(*InvokeRequest)(nil),     // 23: infra.provider.v1.InvokeRequest
-	(*InvokeResponse)(nil),    // 24: infra.provider.v1.InvokeResponse
-	(*CancelRequest)(nil),     // 25: infra.provider.v1.CancelRequest
-	(*CancelResponse)(nil),    // 26: infra.provider.v1.CancelResponse
-	nil,                       // 27: infra.provider.v1.DiffResponse.DetailedDiffEntry
-	(*propertypb.Map)(nil),    // 28: infra.property.v1.Map
+	(*ReadManyRequest)(nil),   // 18: infra.provider.v1.ReadManyRequest
+	(*ReadManyResponse)(nil),  // 19: infra.provider.v1.ReadManyResponse
+	(*ReadManyResult)(nil),    // 20: infra.provider.v1.ReadManyResult
+	(*LookupRequest)(nil),     // 21: infra.provider.v1.LookupRequest
+	(*UpdateRequest)(nil),     // 22: infra.provider.v1.UpdateRequest
+	(*UpdateResponse)(nil),    // 23: infra.provider.v1.UpdateResponse
+	(*DeleteRequest)(nil),     // 24: infra.provider.v1.DeleteRequest
+	(*DeleteResponse)(nil),    // 25: infra.provider.v1.DeleteResponse
+	(*InvokeRequest)(nil),     // 26: infra.provider.v1.InvokeRequest
+	(*InvokeResponse)(nil),    // 27: infra.provider.v1.InvokeResponse
+	(*CancelRequest)(nil),     // 28: infra.provider.v1.CancelRequest
+	(*CancelResponse)(nil),    // 29: infra.provider.v1.CancelResponse
+	nil,                       // 30: infra.provider.v1.DiffResponse.DetailedDiffEntry
+	(*propertypb.Map)(nil),    // 31: infra.property.v1.Map
 }
 var file_provider_proto_depIdxs = []int32{
-	28, // 0: infra.provider.v1.CheckRequest.olds:type_name -> infra.property.v1.Map
-	28, // 1: infra.provider.v1.CheckRequest.news:type_name -> infra.property.v1.Map
-	28, // 2: infra.provider.v1.CheckResponse.inputs:type_name -> infra.property.v1.Map
+	31, // 0: infra.provider.v1.CheckRequest.olds:type_name -> infra.property.v1.Map
+	31, // 1: infra.provider.v1.CheckRequest.news:type_name -> infra.property.v1.Map
+	31, // 2: infra.provider.v1.CheckResponse.inputs:type_name -> infra.property.v1.Map
 	7,  // 3: infra.provider.v1.CheckResponse.failures:type_name -> infra.provider.v1.CheckFailure
-	28, // 4: infra.provider.v1.ConfigureRequest.config:type_name -> infra.property.v1.Map
-	28, // 5: infra.provider.v1.DiffRequest.old_inputs:type_name -> infra.property.v1.Map
-	28, // 6: infra.provider.v1.DiffRequest.old_outputs:type_name -> infra.property.v1.Map
-	28, // 7: infra.provider.v1.DiffRequest.news:type_name -> infra.property.v1.Map
+	31, // 4: infra.provider.v1.ConfigureRequest.config:type_name -> infra.property.v1.Map
+	31, // 5: infra.provider.v1.DiffRequest.old_inputs:type_name -> infra.property.v1.Map
+	31, // 6: infra.provider.v1.DiffRequest.old_outputs:type_name -> infra.property.v1.Map
+	31, // 7: infra.provider.v1.DiffRequest.news:type_name -> infra.property.v1.Map
 	0,  // 8: infra.provider.v1.PropertyDiff.kind:type_name -> infra.provider.v1.PropertyDiff.Kind
 	1,  // 9: infra.provider.v1.DiffResponse.changes:type_name -> infra.provider.v1.DiffResponse.Changes
-	27, // 10: infra.provider.v1.DiffResponse.detailed_diff:type_name -> infra.provider.v1.DiffResponse.DetailedDiffEntry
-	28, // 11: infra.provider.v1.CreateRequest.properties:type_name -> infra.property.v1.Map
-	28, // 12: infra.provider.v1.CreateResponse.properties:type_name -> infra.property.v1.Map
-	28, // 13: infra.provider.v1.CreateResponse.checked_inputs:type_name -> infra.property.v1.Map
+	30, // 10: infra.provider.v1.DiffResponse.detailed_diff:type_name -> infra.provider.v1.DiffResponse.DetailedDiffEntry
+	31, // 11: infra.provider.v1.CreateRequest.properties:type_name -> infra.property.v1.Map
+	31, // 12: infra.provider.v1.CreateResponse.properties:type_name -> infra.property.v1.Map
+	31, // 13: infra.provider.v1.CreateResponse.checked_inputs:type_name -> infra.property.v1.Map
 	7,  // 14: infra.provider.v1.CreateResponse.failures:type_name -> infra.provider.v1.CheckFailure
-	28, // 15: infra.provider.v1.ReadRequest.inputs:type_name -> infra.property.v1.Map
-	28, // 16: infra.provider.v1.ReadRequest.properties:type_name -> infra.property.v1.Map
-	28, // 17: infra.provider.v1.ReadResponse.properties:type_name -> infra.property.v1.Map
-	28, // 18: infra.provider.v1.ReadResponse.inputs:type_name -> infra.property.v1.Map
-	28, // 19: infra.provider.v1.LookupRequest.inputs:type_name -> infra.property.v1.Map
-	28, // 20: infra.provider.v1.UpdateRequest.old_inputs:type_name -> infra.property.v1.Map
-	28, // 21: infra.provider.v1.UpdateRequest.olds:type_name -> infra.property.v1.Map
-	28, // 22: infra.provider.v1.UpdateRequest.news:type_name -> infra.property.v1.Map
-	28, // 23: infra.provider.v1.UpdateResponse.properties:type_name -> infra.property.v1.Map
-	28, // 24: infra.provider.v1.DeleteRequest.inputs:type_name -> infra.property.v1.Map
-	28, // 25: infra.provider.v1.DeleteRequest.properties:type_name -> infra.property.v1.Map
-	28, // 26: infra.provider.v1.InvokeRequest.args:type_name -> infra.property.v1.Map
-	28, // 27: infra.provider.v1.InvokeResponse.result:type_name -> infra.property.v1.Map
-	7,  // 28: infra.provider.v1.InvokeResponse.failures:type_name -> infra.provider.v1.CheckFailure
-	12, // 29: infra.provider.v1.DiffResponse.DetailedDiffEntry.value:type_name -> infra.provider.v1.PropertyDiff
-	2,  // 30: infra.provider.v1.ResourceProvider.Handshake:input_type -> infra.provider.v1.HandshakeRequest
-	4,  // 31: infra.provider.v1.ResourceProvider.GetSchema:input_type -> infra.provider.v1.GetSchemaRequest
-	6,  // 32: infra.provider.v1.ResourceProvider.CheckConfig:input_type -> infra.provider.v1.CheckRequest
-	9,  // 33: infra.provider.v1.ResourceProvider.Configure:input_type -> infra.provider.v1.ConfigureRequest
-	6,  // 34: infra.provider.v1.ResourceProvider.Check:input_type -> infra.provider.v1.CheckRequest
-	11, // 35: infra.provider.v1.ResourceProvider.Diff:input_type -> infra.provider.v1.DiffRequest
-	14, // 36: infra.provider.v1.ResourceProvider.Create:input_type -> infra.provider.v1.CreateRequest
-	16, // 37: infra.provider.v1.ResourceProvider.Read:input_type -> infra.provider.v1.ReadRequest
-	18, // 38: infra.provider.v1.ResourceProvider.Lookup:input_type -> infra.provider.v1.LookupRequest
-	19, // 39: infra.provider.v1.ResourceProvider.Update:input_type -> infra.provider.v1.UpdateRequest
-	21, // 40: infra.provider.v1.ResourceProvider.Delete:input_type -> infra.provider.v1.DeleteRequest
-	23, // 41: infra.provider.v1.ResourceProvider.Invoke:input_type -> infra.provider.v1.InvokeRequest
-	25, // 42: infra.provider.v1.ResourceProvider.Cancel:input_type -> infra.provider.v1.CancelRequest
-	3,  // 43: infra.provider.v1.ResourceProvider.Handshake:output_type -> infra.provider.v1.HandshakeResponse
-	5,  // 44: infra.provider.v1.ResourceProvider.GetSchema:output_type -> infra.provider.v1.GetSchemaResponse
-	8,  // 45: infra.provider.v1.ResourceProvider.CheckConfig:output_type -> infra.provider.v1.CheckResponse
-	10, // 46: infra.provider.v1.ResourceProvider.Configure:output_type -> infra.provider.v1.ConfigureResponse
-	8,  // 47: infra.provider.v1.ResourceProvider.Check:output_type -> infra.provider.v1.CheckResponse
-	13, // 48: infra.provider.v1.ResourceProvider.Diff:output_type -> infra.provider.v1.DiffResponse
-	15, // 49: infra.provider.v1.ResourceProvider.Create:output_type -> infra.provider.v1.CreateResponse
-	17, // 50: infra.provider.v1.ResourceProvider.Read:output_type -> infra.provider.v1.ReadResponse
-	17, // 51: infra.provider.v1.ResourceProvider.Lookup:output_type -> infra.provider.v1.ReadResponse
-	20, // 52: infra.provider.v1.ResourceProvider.Update:output_type -> infra.provider.v1.UpdateResponse
-	22, // 53: infra.provider.v1.ResourceProvider.Delete:output_type -> infra.provider.v1.DeleteResponse
-	24, // 54: infra.provider.v1.ResourceProvider.Invoke:output_type -> infra.provider.v1.InvokeResponse
-	26, // 55: infra.provider.v1.ResourceProvider.Cancel:output_type -> infra.provider.v1.CancelResponse
-	43, // [43:56] is the sub-list for method output_type
-	30, // [30:43] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	31, // 15: infra.provider.v1.ReadRequest.inputs:type_name -> infra.property.v1.Map
+	31, // 16: infra.provider.v1.ReadRequest.properties:type_name -> infra.property.v1.Map
+	31, // 17: infra.provider.v1.ReadResponse.properties:type_name -> infra.property.v1.Map
+	31, // 18: infra.provider.v1.ReadResponse.inputs:type_name -> infra.property.v1.Map
+	16, // 19: infra.provider.v1.ReadManyRequest.reads:type_name -> infra.provider.v1.ReadRequest
+	20, // 20: infra.provider.v1.ReadManyResponse.results:type_name -> infra.provider.v1.ReadManyResult
+	17, // 21: infra.provider.v1.ReadManyResult.response:type_name -> infra.provider.v1.ReadResponse
+	31, // 22: infra.provider.v1.LookupRequest.inputs:type_name -> infra.property.v1.Map
+	31, // 23: infra.provider.v1.UpdateRequest.old_inputs:type_name -> infra.property.v1.Map
+	31, // 24: infra.provider.v1.UpdateRequest.olds:type_name -> infra.property.v1.Map
+	31, // 25: infra.provider.v1.UpdateRequest.news:type_name -> infra.property.v1.Map
+	31, // 26: infra.provider.v1.UpdateResponse.properties:type_name -> infra.property.v1.Map
+	31, // 27: infra.provider.v1.DeleteRequest.inputs:type_name -> infra.property.v1.Map
+	31, // 28: infra.provider.v1.DeleteRequest.properties:type_name -> infra.property.v1.Map
+	31, // 29: infra.provider.v1.InvokeRequest.args:type_name -> infra.property.v1.Map
+	31, // 30: infra.provider.v1.InvokeResponse.result:type_name -> infra.property.v1.Map
+	7,  // 31: infra.provider.v1.InvokeResponse.failures:type_name -> infra.provider.v1.CheckFailure
+	12, // 32: infra.provider.v1.DiffResponse.DetailedDiffEntry.value:type_name -> infra.provider.v1.PropertyDiff
+	2,  // 33: infra.provider.v1.ResourceProvider.Handshake:input_type -> infra.provider.v1.HandshakeRequest
+	4,  // 34: infra.provider.v1.ResourceProvider.GetSchema:input_type -> infra.provider.v1.GetSchemaRequest
+	6,  // 35: infra.provider.v1.ResourceProvider.CheckConfig:input_type -> infra.provider.v1.CheckRequest
+	9,  // 36: infra.provider.v1.ResourceProvider.Configure:input_type -> infra.provider.v1.ConfigureRequest
+	6,  // 37: infra.provider.v1.ResourceProvider.Check:input_type -> infra.provider.v1.CheckRequest
+	11, // 38: infra.provider.v1.ResourceProvider.Diff:input_type -> infra.provider.v1.DiffRequest
+	14, // 39: infra.provider.v1.ResourceProvider.Create:input_type -> infra.provider.v1.CreateRequest
+	16, // 40: infra.provider.v1.ResourceProvider.Read:input_type -> infra.provider.v1.ReadRequest
+	18, // 41: infra.provider.v1.ResourceProvider.ReadMany:input_type -> infra.provider.v1.ReadManyRequest
+	21, // 42: infra.provider.v1.ResourceProvider.Lookup:input_type -> infra.provider.v1.LookupRequest
+	22, // 43: infra.provider.v1.ResourceProvider.Update:input_type -> infra.provider.v1.UpdateRequest
+	24, // 44: infra.provider.v1.ResourceProvider.Delete:input_type -> infra.provider.v1.DeleteRequest
+	26, // 45: infra.provider.v1.ResourceProvider.Invoke:input_type -> infra.provider.v1.InvokeRequest
+	28, // 46: infra.provider.v1.ResourceProvider.Cancel:input_type -> infra.provider.v1.CancelRequest
+	3,  // 47: infra.provider.v1.ResourceProvider.Handshake:output_type -> infra.provider.v1.HandshakeResponse
+	5,  // 48: infra.provider.v1.ResourceProvider.GetSchema:output_type -> infra.provider.v1.GetSchemaResponse
+	8,  // 49: infra.provider.v1.ResourceProvider.CheckConfig:output_type -> infra.provider.v1.CheckResponse
+	10, // 50: infra.provider.v1.ResourceProvider.Configure:output_type -> infra.provider.v1.ConfigureResponse
+	8,  // 51: infra.provider.v1.ResourceProvider.Check:output_type -> infra.provider.v1.CheckResponse
+	13, // 52: infra.provider.v1.ResourceProvider.Diff:output_type -> infra.provider.v1.DiffResponse
+	15, // 53: infra.provider.v1.ResourceProvider.Create:output_type -> infra.provider.v1.CreateResponse
+	17, // 54: infra.provider.v1.ResourceProvider.Read:output_type -> infra.provider.v1.ReadResponse
+	19, // 55: infra.provider.v1.ResourceProvider.ReadMany:output_type -> infra.provider.v1.ReadManyResponse
+	17, // 56: infra.provider.v1.ResourceProvider.Lookup:output_type -> infra.provider.v1.ReadResponse
+	23, // 57: infra.provider.v1.ResourceProvider.Update:output_type -> infra.provider.v1.UpdateResponse
+	25, // 58: infra.provider.v1.ResourceProvider.Delete:output_type -> infra.provider.v1.DeleteResponse
+	27, // 59: infra.provider.v1.ResourceProvider.Invoke:output_type -> infra.provider.v1.InvokeResponse
+	29, // 60: infra.provider.v1.ResourceProvider.Cancel:output_type -> infra.provider.v1.CancelResponse
+	47, // [47:61] is the sub-list for method output_type
+	33, // [33:47] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_provider_proto_init() }
@@ -1906,7 +2075,7 @@ func file_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provider_proto_rawDesc), len(file_provider_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   26,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

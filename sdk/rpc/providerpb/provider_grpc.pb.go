@@ -29,6 +29,7 @@ const (
 	ResourceProvider_Diff_FullMethodName        = "/infra.provider.v1.ResourceProvider/Diff"
 	ResourceProvider_Create_FullMethodName      = "/infra.provider.v1.ResourceProvider/Create"
 	ResourceProvider_Read_FullMethodName        = "/infra.provider.v1.ResourceProvider/Read"
+	ResourceProvider_ReadMany_FullMethodName    = "/infra.provider.v1.ResourceProvider/ReadMany"
 	ResourceProvider_Lookup_FullMethodName      = "/infra.provider.v1.ResourceProvider/Lookup"
 	ResourceProvider_Update_FullMethodName      = "/infra.provider.v1.ResourceProvider/Update"
 	ResourceProvider_Delete_FullMethodName      = "/infra.provider.v1.ResourceProvider/Delete"
@@ -59,6 +60,10 @@ type ResourceProviderClient interface {
 	Create(ctx context.Context, in *CreateRequest, opts ...grpc.CallOption) (*CreateResponse, error)
 	// Read returns the live state of an object, or an empty ID if it no longer exists.
 	Read(ctx context.Context, in *ReadRequest, opts ...grpc.CallOption) (*ReadResponse, error)
+	// ReadMany reads many objects of one type in as few calls to the cloud as the provider can make (a refresh of a
+	// large stack). A provider that does not implement it answers Unimplemented, and the engine reads the objects one
+	// by one.
+	ReadMany(ctx context.Context, in *ReadManyRequest, opts ...grpc.CallOption) (*ReadManyResponse, error)
 	// Lookup finds the object a create made, by the idempotency token the create carried, after the engine lost
 	// the create's answer (a crash). An empty ID means the create made nothing; UNIMPLEMENTED means the provider
 	// cannot tell.
@@ -161,6 +166,16 @@ func (c *resourceProviderClient) Read(ctx context.Context, in *ReadRequest, opts
 	return out, nil
 }
 
+func (c *resourceProviderClient) ReadMany(ctx context.Context, in *ReadManyRequest, opts ...grpc.CallOption) (*ReadManyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReadManyResponse)
+	err := c.cc.Invoke(ctx, ResourceProvider_ReadMany_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *resourceProviderClient) Lookup(ctx context.Context, in *LookupRequest, opts ...grpc.CallOption) (*ReadResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ReadResponse)
@@ -234,6 +249,10 @@ type ResourceProviderServer interface {
 	Create(context.Context, *CreateRequest) (*CreateResponse, error)
 	// Read returns the live state of an object, or an empty ID if it no longer exists.
 	Read(context.Context, *ReadRequest) (*ReadResponse, error)
+	// ReadMany reads many objects of one type in as few calls to the cloud as the provider can make (a refresh of a
+	// large stack). A provider that does not implement it answers Unimplemented, and the engine reads the objects one
+	// by one.
+	ReadMany(context.Context, *ReadManyRequest) (*ReadManyResponse, error)
 	// Lookup finds the object a create made, by the idempotency token the create carried, after the engine lost
 	// the create's answer (a crash). An empty ID means the create made nothing; UNIMPLEMENTED means the provider
 	// cannot tell.
@@ -279,6 +298,9 @@ func (UnimplementedResourceProviderServer) Create(context.Context, *CreateReques
 }
 func (UnimplementedResourceProviderServer) Read(context.Context, *ReadRequest) (*ReadResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Read not implemented")
+}
+func (UnimplementedResourceProviderServer) ReadMany(context.Context, *ReadManyRequest) (*ReadManyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReadMany not implemented")
 }
 func (UnimplementedResourceProviderServer) Lookup(context.Context, *LookupRequest) (*ReadResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Lookup not implemented")
@@ -460,6 +482,24 @@ func _ResourceProvider_Read_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ResourceProvider_ReadMany_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReadManyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ResourceProviderServer).ReadMany(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ResourceProvider_ReadMany_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ResourceProviderServer).ReadMany(ctx, req.(*ReadManyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ResourceProvider_Lookup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(LookupRequest)
 	if err := dec(in); err != nil {
@@ -588,6 +628,10 @@ var ResourceProvider_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Read",
 			Handler:    _ResourceProvider_Read_Handler,
+		},
+		{
+			MethodName: "ReadMany",
+			Handler:    _ResourceProvider_ReadMany_Handler,
 		},
 		{
 			MethodName: "Lookup",
