@@ -29,7 +29,7 @@ func TestSmallRun(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/infra: %v\n%s", err, out)
 	}
-	cases := "wide:20,chain:20,fan:20,latency"
+	cases := "wide:20,chain:20,fan:20,latency,refresh:20"
 	if runtime.GOOS == "linux" {
 		cases += ",display:20"
 	}
@@ -54,6 +54,14 @@ func TestSmallRun(t *testing.T) {
 	for _, c := range res.Cases {
 		want := []string{"create", "preview", "up (no change)", "update all", "destroy"}
 		switch {
+		case c.Case.Shape == "refresh":
+			want = []string{phaseRefresh}
+			if c.APICalls <= 0 || c.APICalls > 12 {
+				t.Errorf("%s: %d API calls", c.Case, c.APICalls)
+			}
+			if c.Phase(phaseRefreshDrift) == nil {
+				t.Errorf("%s: the drift was not checked", c.Case)
+			}
 		case c.Case.Display:
 			want = []string{phaseJSON, phaseLive}
 		case c.Case.LatencyMs > 0:
@@ -105,6 +113,8 @@ func TestParseCases(t *testing.T) {
 		{in: "chain:5, fan:20", want: []Case{{Shape: "chain", N: 5}, {Shape: "fan", N: 20}}},
 		{in: "latency", want: []Case{latencyCase}},
 		{in: "display", want: []Case{displayCase}},
+		{in: "refresh", want: []Case{refreshCase}},
+		{in: "refresh:20", want: []Case{{Shape: "refresh", N: 20, LatencyMs: 50}}},
 		{in: "display:50", want: []Case{{Shape: "wide", N: 50, Display: true}}},
 		{in: "ring:10", wantErr: "the shape is wide, chain or fan"},
 		{in: "wide", wantErr: "is not shape:N"},

@@ -21,7 +21,10 @@ type Case struct {
 
 func (c Case) String() string {
 	s := fmt.Sprintf("%s:%d", c.Shape, c.N)
-	if c.LatencyMs > 0 {
+	switch {
+	case c.Shape == "refresh":
+		s = fmt.Sprintf("refresh of %d AWS instances and their security groups (%d ms per API call)", c.N, c.LatencyMs)
+	case c.LatencyMs > 0:
 		s += fmt.Sprintf(" (%d ms per create, --parallel %d)", c.LatencyMs, c.Parallel)
 	}
 	if c.Display {
@@ -48,6 +51,10 @@ func parseCases(s string) ([]Case, error) {
 			out = append(out, latencyCase)
 			continue
 		}
+		if f == "refresh" {
+			out = append(out, refreshCase)
+			continue
+		}
 		if f == "display" {
 			out = append(out, displayCase)
 			continue
@@ -57,6 +64,11 @@ func parseCases(s string) ([]Case, error) {
 		switch {
 		case !ok || err != nil || count < 1:
 			return nil, fmt.Errorf("-cases: %q is not shape:N (for example wide:1000), latency or display", f)
+		case shape == "refresh":
+			c := refreshCase
+			c.N = count
+			out = append(out, c)
+			continue
 		case shape == "display":
 			c := displayCase
 			c.N = count

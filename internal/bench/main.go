@@ -37,12 +37,12 @@ func main() {
 }
 
 // defaultCases is every case `make bench` runs without BENCH.
-const defaultCases = "wide:100,wide:1000,wide:10000,chain:100,chain:1000,chain:10000,fan:100,fan:1000,fan:10000,latency,display"
+const defaultCases = "wide:100,wide:1000,wide:10000,chain:100,chain:1000,chain:10000,fan:100,fan:1000,fan:10000,latency,refresh,display"
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	infraBin := fs.String("infra", "bin/infra", "the infra binary to measure")
-	casesFlag := fs.String("cases", defaultCases, "comma-separated cases: shape:N (shape wide, chain or fan), latency, or display[:N]")
+	casesFlag := fs.String("cases", defaultCases, "comma-separated cases: shape:N (shape wide, chain or fan), latency, refresh[:N], or display[:N]")
 	reps := fs.Int("reps", 3, "how many times each case runs; the table shows medians")
 	out := fs.String("out", "bench/out/results.json", "where the results are written as JSON")
 	work := fs.String("work", "", "directory for the benchmark projects (default: a temporary directory, removed after)")

@@ -53,6 +53,8 @@ type CaseResult struct {
 	// IdealSeconds is, for the latency case, the ideal schedule: the critical path plus N/parallel calls, each
 	// taking the latency.
 	IdealSeconds float64 `json:"idealSeconds,omitempty"`
+	// APICalls is, for the refresh case, the median number of API calls a refresh made (counted by the simulator).
+	APICalls int `json:"apiCalls,omitempty"`
 }
 
 // Phase returns the named phase, or nil.
@@ -85,6 +87,9 @@ type project struct {
 }
 
 func (r *runner) runCase(ctx context.Context, c Case) (*CaseResult, error) {
+	if c.Shape == "refresh" {
+		return r.runRefreshCase(ctx, c)
+	}
 	name := fmt.Sprintf("%s-%d", c.Shape, c.N)
 	if c.LatencyMs > 0 {
 		name += fmt.Sprintf("-%dms", c.LatencyMs)

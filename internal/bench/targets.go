@@ -28,6 +28,8 @@ const (
 	writtenLimit       = 3.0   // bytes written during an up / final state bytes
 	latencyLimitFactor = 1.2   // latency case: create / ideal schedule
 	displayLimitFactor = 1.1   // display case: create with the live display / with --json to /dev/null
+	refreshLimit       = 1.5   // seconds, refresh of 1,000 instances at 50 ms per API call
+	refreshCallsLimit  = 30    // API calls of that refresh
 )
 
 // checkTargets evaluates every target the results have the cases for.
@@ -81,6 +83,10 @@ func checkTargets(cases []*CaseResult) []Target {
 		}
 	}
 	for _, c := range cases {
+		if c.Case == refreshCase {
+			add(fmt.Sprintf("%s: preview --refresh", c.Case), c.Phase(phaseRefresh).WallSeconds, refreshLimit, "s")
+			add(fmt.Sprintf("%s: API calls", c.Case), float64(c.APICalls), refreshCallsLimit, "calls")
+		}
 		if c.Case.LatencyMs > 0 && c.IdealSeconds > 0 {
 			add(fmt.Sprintf("%s: create / ideal schedule (%.2fs)", c.Case, c.IdealSeconds), c.Phase("create").WallSeconds/c.IdealSeconds, latencyLimitFactor, "x")
 		}
@@ -136,6 +142,8 @@ func formatValue(v float64, unit string) string {
 		return fmt.Sprintf("%.3fs", v)
 	case "x":
 		return fmt.Sprintf("%.2fx", v)
+	case "calls":
+		return fmt.Sprintf("%.0f calls", v)
 	}
 	return fmt.Sprintf("%g%s", v, unit)
 }

@@ -13,8 +13,9 @@ var (
 	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*\.(nano|micro|small|medium|large|xlarge|[0-9]+xlarge|metal)$`)
 )
 
-// maxInstances is the simulated account's instance quota: instances that are not terminated.
-const maxInstances = 256
+// DefaultInstanceLimit is the simulated account's instance quota when Options.InstanceLimit is 0: instances that
+// are not terminated.
+const DefaultInstanceLimit = 256
 
 // maxUserData is EC2's limit on user data before base64 encoding.
 const maxUserData = 16 * 1024
@@ -188,8 +189,12 @@ func (s *Server) runInstances(r *request) (any, *apiError) {
 			live++
 		}
 	}
-	if live+maxCount > maxInstances {
-		return nil, badRequest("InstanceLimitExceeded", "You have requested more instances (%d) than your current instance limit of %d allows", live+maxCount, maxInstances)
+	limit := s.opts.InstanceLimit
+	if limit <= 0 {
+		limit = DefaultInstanceLimit
+	}
+	if live+maxCount > limit {
+		return nil, badRequest("InstanceLimitExceeded", "You have requested more instances (%d) than your current instance limit of %d allows", live+maxCount, limit)
 	}
 	resID := newResourceID("r")
 	for n := 0; n < maxCount; n++ {

@@ -25,6 +25,9 @@ type Options struct {
 	Region string
 	// AccountID is the 12-digit account that owns every object (DefaultAccountID).
 	AccountID string
+	// InstanceLimit is the account's quota of instances that are not terminated (0: DefaultInstanceLimit); a
+	// RunInstances beyond it fails with InstanceLimitExceeded, as AWS's does.
+	InstanceLimit int
 	// Faults are the faults injected from the start; SetFaults changes them at run time.
 	Faults Faults
 	// Timing sets how long asynchronous transitions take; SetTiming changes it at run time.
