@@ -3,12 +3,16 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION) -X main.sdkDir=$(CURDIR)
 STATICCHECK_VERSION ?= v0.8.2
+# The lean binaries that serve the built-in providers (cmd/infra-builtin-*). bin/infra records their Go build
+# IDs and serves each provider from its binary only when the file beside it has that ID; otherwise from itself.
+BUILTINS := core aws gcp digitalocean
 
 .PHONY: build test demo lint proto gen bench clean
 
-## build: compile the CLI into bin/infra
+## build: compile the CLI into bin/infra, and beside it the lean binaries that serve the built-in providers
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/infra ./cmd/infra
+	$(GO) build -o bin/ $(BUILTINS:%=./cmd/infra-builtin-%)
+	$(GO) build -ldflags "$(LDFLAGS) -X main.builtinBinaries=$$(for b in $(BUILTINS); do printf 'infra-builtin-%s=%s,' $$b "$$($(GO) tool buildid bin/infra-builtin-$$b)"; done)" -o bin/infra ./cmd/infra
 
 ## test: every test, including the integration tests that drive bin/infra, the state backends against real servers (scripts/test-services.sh), and a check that generated code is fresh
 test: build

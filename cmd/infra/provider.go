@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 
 	"github.com/spf13/cobra"
 
@@ -11,13 +10,18 @@ import (
 	"github.com/infrago/infra/sdk/provider"
 )
 
-// builtinCommand is how the engine starts a built-in provider: this very binary, serving it.
-func builtinCommand(name string) *exec.Cmd {
+// builtinBinaries is set by `make build` with -ldflags "-X main.builtinBinaries=...": the lean provider binaries
+// built beside this one, as file=buildID pairs (see builtin.Launcher).
+var builtinBinaries string
+
+// builtinLauncher is how the engine starts a built-in provider: its lean binary beside this one when it is from
+// the same build, else this very binary, serving it.
+func builtinLauncher() *builtin.Launcher {
 	exe, err := os.Executable()
 	if err != nil {
 		exe = os.Args[0]
 	}
-	return exec.Command(exe, "provider", "serve", name)
+	return builtin.NewLauncher(exe, builtinBinaries)
 }
 
 func (a *app) providerCommand() *cobra.Command {

@@ -208,7 +208,7 @@ func (s *stack) pluginHost(a *app) *plugin.Host {
 	}
 	opts := plugin.HostOptions{
 		Builtins:       builtin.Names(),
-		BuiltinCommand: builtinCommand,
+		BuiltinCommand: builtinLauncher().Command,
 		PluginPath:     dirs,
 		Pins:           pins,
 	}

@@ -29,7 +29,7 @@ func TestSmallRun(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/infra: %v\n%s", err, out)
 	}
-	cases := "wide:20,chain:20,fan:20,latency,refresh:20"
+	cases := "wide:20,chain:20,fan:20,latency,refresh:20,peers:wide:20"
 	if runtime.GOOS == "linux" {
 		cases += ",display:20"
 	}
@@ -54,6 +54,26 @@ func TestSmallRun(t *testing.T) {
 	for _, c := range res.Cases {
 		want := []string{"create", "preview", "up (no change)", "update all", "destroy"}
 		switch {
+		case c.Case.Peer:
+			want = nil
+			if c.Peer == nil {
+				t.Errorf("%s: no peer result", c.Case)
+				break
+			}
+			if c.Peer.Skipped != "" {
+				t.Logf("%s: %s", c.Case, c.Peer.Skipped)
+				break
+			}
+			for _, phase := range peerPhases {
+				for _, tool := range []string{"infra", c.Peer.Tool} {
+					if p := c.Phase(tool + " " + phase); p == nil || p.WallSeconds <= 0 || p.CLIPeakRSS == 0 {
+						t.Errorf("%s: %s %s was not measured: %+v", c.Case, tool, phase, p)
+					}
+				}
+			}
+			if len(c.Peer.Ratios) != len(peerPhases) {
+				t.Errorf("%s: ratios %+v, want one per phase %v", c.Case, c.Peer.Ratios, peerPhases)
+			}
 		case c.Case.Shape == "refresh":
 			want = []string{phaseRefresh}
 			if c.APICalls <= 0 || c.APICalls > 12 {
@@ -70,6 +90,9 @@ func TestSmallRun(t *testing.T) {
 			want = []string{"create", "destroy", "create (no latency)"}
 			if c.IdealSeconds <= 0 || c.Phase("create").WallSeconds < c.IdealSeconds {
 				t.Errorf("%s: create took %v, under the ideal schedule %.2fs: was the latency applied?", c.Case, c.Phase("create"), c.IdealSeconds)
+			}
+			if s := c.Schedule; s == nil || s.StartSeconds <= 0 || s.CreatesSeconds < c.IdealSeconds*0.9 || s.FinishSeconds <= 0 {
+				t.Errorf("%s: the schedule was not measured: %+v", c.Case, s)
 			}
 		case c.StateBytes == 0 || c.InputBytesPerResource == 0:
 			t.Errorf("%s: the state was not measured: %+v", c.Case, c)
@@ -116,6 +139,10 @@ func TestParseCases(t *testing.T) {
 		{in: "refresh", want: []Case{refreshCase}},
 		{in: "refresh:20", want: []Case{{Shape: "refresh", N: 20, LatencyMs: 50}}},
 		{in: "display:50", want: []Case{{Shape: "wide", N: 50, Display: true}}},
+		{in: "peers", want: peerCases},
+		{in: "peers:chain:50", want: []Case{{Shape: "chain", N: 50, Peer: true}}},
+		{in: "peers:fan:50", wantErr: "is not peers:wide:N or peers:chain:N"},
+		{in: "peers:latency", wantErr: "is not peers:wide:N or peers:chain:N"},
 		{in: "ring:10", wantErr: "the shape is wide, chain or fan"},
 		{in: "wide", wantErr: "is not shape:N"},
 		{in: "wide:0", wantErr: "is not shape:N"},
@@ -138,6 +165,41 @@ func TestParseCases(t *testing.T) {
 			if got[i] != tt.want[i] {
 				t.Errorf("parseCases(%q)[%d] = %+v, want %+v", tt.in, i, got[i], tt.want[i])
 			}
+		}
+	}
+}
+
+func TestPeerSkippedWithoutBinary(t *testing.T) {
+	t.Parallel()
+	var log bytes.Buffer
+	r := &runner{work: t.TempDir(), reps: 1, log: &log}
+	res, err := r.runCase(context.Background(), Case{Shape: "wide", N: 10, Peer: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Peer == nil || res.Peer.Skipped == "" || len(res.Phases) != 0 || !strings.Contains(log.String(), "skipped") {
+		t.Errorf("a peers case with no terraform ran or did not say it was skipped: %+v\n%s", res.Peer, log.String())
+	}
+	if _, err := findPeer("/nonexistent/terraform"); err == nil || !strings.Contains(err.Error(), "-peer") {
+		t.Errorf("findPeer of a missing binary: %v, want an error naming -peer", err)
+	}
+	if p, err := findPeer("none"); p != "" || err != nil {
+		t.Errorf("findPeer(none) = %q, %v", p, err)
+	}
+}
+
+func TestTerraformConfig(t *testing.T) {
+	t.Parallel()
+	wide := string(terraformConfig(Case{Shape: "wide", N: 2}))
+	chain := string(terraformConfig(Case{Shape: "chain", N: 3}))
+	for _, want := range []string{`resource "terraform_data" "r00001"`, `input = "value-1-${var.gen}"`, `variable "gen"`} {
+		if !strings.Contains(wide, want) {
+			t.Errorf("wide config lacks %s:\n%s", want, wide)
+		}
+	}
+	for _, want := range []string{`input = "value-0-${var.gen}"`, `input = "${length(terraform_data.r00001.output)}-2${var.gen}"`} {
+		if !strings.Contains(chain, want) {
+			t.Errorf("chain config lacks %s:\n%s", want, chain)
 		}
 	}
 }

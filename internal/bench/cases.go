@@ -17,6 +17,9 @@ type Case struct {
 	// Display marks the display case: creates of a wide stack with the live display on a terminal against the
 	// same creates with --json written to /dev/null.
 	Display bool `json:"display,omitempty"`
+	// Peer marks a peers case: the shape run alternately by infra and by terraform (or tofu), as terraform_data
+	// resources.
+	Peer bool `json:"peer,omitempty"`
 }
 
 func (c Case) String() string {
@@ -29,6 +32,9 @@ func (c Case) String() string {
 	}
 	if c.Display {
 		s += " (live display vs --json)"
+	}
+	if c.Peer {
+		s += " (against terraform_data)"
 	}
 	return s
 }
@@ -59,11 +65,25 @@ func parseCases(s string) ([]Case, error) {
 			out = append(out, displayCase)
 			continue
 		}
+		if f == "peers" {
+			out = append(out, peerCases...)
+			continue
+		}
+		if rest, ok := strings.CutPrefix(f, "peers:"); ok {
+			cs, err := parseCases(rest)
+			if err != nil || len(cs) != 1 || cs[0].Shape == "fan" || cs[0].Shape == "refresh" || cs[0].LatencyMs > 0 || cs[0].Display {
+				return nil, fmt.Errorf("-cases: %q is not peers:wide:N or peers:chain:N", f)
+			}
+			c := cs[0]
+			c.Peer = true
+			out = append(out, c)
+			continue
+		}
 		shape, n, ok := strings.Cut(f, ":")
 		count, err := strconv.Atoi(n)
 		switch {
 		case !ok || err != nil || count < 1:
-			return nil, fmt.Errorf("-cases: %q is not shape:N (for example wide:1000), latency or display", f)
+			return nil, fmt.Errorf("-cases: %q is not shape:N (for example wide:1000), latency, refresh, display or peers", f)
 		case shape == "refresh":
 			c := refreshCase
 			c.N = count

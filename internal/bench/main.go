@@ -6,6 +6,8 @@
 //	go run ./internal/bench -cases wide:1000     # one case
 //	go run ./internal/bench -cases latency       # fan-1,000 with 50 ms per create at --parallel 100
 //	go run ./internal/bench -cases display       # wide-10,000 creates, live display on a terminal vs --json
+//	go run ./internal/bench -cases refresh       # preview --refresh of 1,000 AWS instances at 50 ms per API call
+//	go run ./internal/bench -cases peers         # wide-1,000 and chain-100, alternately by infra and terraform
 //	go run ./internal/bench -markdown bench/out/results.json   # the tables of docs/performance.md
 //
 // `make bench` builds bin/infra first and passes BENCH as -cases.
@@ -37,12 +39,13 @@ func main() {
 }
 
 // defaultCases is every case `make bench` runs without BENCH.
-const defaultCases = "wide:100,wide:1000,wide:10000,chain:100,chain:1000,chain:10000,fan:100,fan:1000,fan:10000,latency,refresh,display"
+const defaultCases = "wide:100,wide:1000,wide:10000,chain:100,chain:1000,chain:10000,fan:100,fan:1000,fan:10000,latency,refresh,display,peers"
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	infraBin := fs.String("infra", "bin/infra", "the infra binary to measure")
-	casesFlag := fs.String("cases", defaultCases, "comma-separated cases: shape:N (shape wide, chain or fan), latency, refresh[:N], or display[:N]")
+	casesFlag := fs.String("cases", defaultCases, "comma-separated cases: shape:N (shape wide, chain or fan), latency, refresh[:N], display[:N], or peers[:wide:N|:chain:N]")
+	peer := fs.String("peer", "", "the terraform or tofu binary the peers cases compare with (default: terraform, else tofu, on PATH; none: skip them)")
 	reps := fs.Int("reps", 3, "how many times each case runs; the table shows medians")
 	out := fs.String("out", "bench/out/results.json", "where the results are written as JSON")
 	work := fs.String("work", "", "directory for the benchmark projects (default: a temporary directory, removed after)")
@@ -89,6 +92,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	r := &runner{bin: bin, program: filepath.Join(root, "tests", "programs", "many"), work: dir, reps: *reps, log: stdout}
 	if r.env, err = baseEnv(); err != nil {
+		return err
+	}
+	if r.peer, err = findPeer(*peer); err != nil {
 		return err
 	}
 	res := &Results{

@@ -25,6 +25,7 @@ type runner struct {
 	work    string   // where projects are made
 	reps    int      // runs per case
 	env     []string // the environment every command starts from
+	peer    string   // the terraform or tofu binary of the peers cases; empty when there is none
 	log     io.Writer
 }
 
@@ -55,6 +56,10 @@ type CaseResult struct {
 	IdealSeconds float64 `json:"idealSeconds,omitempty"`
 	// APICalls is, for the refresh case, the median number of API calls a refresh made (counted by the simulator).
 	APICalls int `json:"apiCalls,omitempty"`
+	// Schedule is, for the latency case, where the time of a create goes (from `infra up --json` timestamps).
+	Schedule *Schedule `json:"schedule,omitempty"`
+	// Peer is, for a peers case, what the other tool was and how the two compare.
+	Peer *PeerResult `json:"peer,omitempty"`
 }
 
 // Phase returns the named phase, or nil.
@@ -89,6 +94,9 @@ type project struct {
 func (r *runner) runCase(ctx context.Context, c Case) (*CaseResult, error) {
 	if c.Shape == "refresh" {
 		return r.runRefreshCase(ctx, c)
+	}
+	if c.Peer {
+		return r.runPeerCase(ctx, c)
 	}
 	name := fmt.Sprintf("%s-%d", c.Shape, c.N)
 	if c.LatencyMs > 0 {
@@ -184,6 +192,10 @@ func (r *runner) runCase(ctx context.Context, c Case) (*CaseResult, error) {
 		}
 	}
 	if c.LatencyMs > 0 {
+		if res.Schedule, err = p.measureSchedule(ctx, r.reps); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(r.log, "   %-16s start %.3fs, creates %.3fs, finish %.3fs\n", "schedule", res.Schedule.StartSeconds, res.Schedule.CreatesSeconds, res.Schedule.FinishSeconds)
 		// The same creates without the delay: what the run costs apart from waiting on the provider.
 		if _, err := p.run(ctx, "config", "set", "data:latencyMs", "0"); err != nil {
 			return nil, err
@@ -270,6 +282,7 @@ func (p *project) cmd(args ...string) []string { return append(args, p.args...) 
 // measurement is what one command cost.
 type measurement struct {
 	wall                            time.Duration
+	started                         time.Time
 	cliRSS, programRSS, providerRSS int64
 	stdout                          []byte
 }
@@ -332,7 +345,7 @@ func (p *project) runWith(ctx context.Context, o runOptions, args ...string) (me
 	if err == nil {
 		err = cmd.Wait()
 	}
-	m := measurement{wall: time.Since(start), stdout: stdout.Bytes()}
+	m := measurement{wall: time.Since(start), started: start, stdout: stdout.Bytes()}
 	if copied != nil {
 		<-copied
 		if shown.n == 0 && err == nil {

@@ -40,7 +40,7 @@ func checkTargets(cases []*CaseResult) []Target {
 	}
 	find := func(shape string, n int) *CaseResult {
 		for _, c := range cases {
-			if c.Case.Shape == shape && c.Case.N == n && c.Case.LatencyMs == 0 && !c.Case.Display {
+			if c.Case.Shape == shape && c.Case.N == n && c.Case.LatencyMs == 0 && !c.Case.Display && !c.Case.Peer {
 				return c
 			}
 		}
@@ -72,7 +72,7 @@ func checkTargets(cases []*CaseResult) []Target {
 		}
 	}
 	for _, c := range cases {
-		if c.Case.LatencyMs > 0 || c.Case.Display {
+		if c.Case.LatencyMs > 0 || c.Case.Display || c.Case.Peer {
 			continue
 		}
 		add(fmt.Sprintf("%s: state bytes per resource beyond its inputs", c.Case), c.StateBytesPerResource-c.InputBytesPerResource, perResourceLimit, "B")
@@ -117,6 +117,7 @@ func writeTable(w io.Writer, res *Results) {
 				humanBytes(p.CLIPeakRSS), humanBytes(p.ProgramPeakRSS), humanBytes(p.ProviderPeakRSS), written, state)
 		}
 	}
+	writePeerRatios(w, res, false)
 	if len(res.Targets) == 0 {
 		return
 	}
@@ -169,6 +170,9 @@ func writeMarkdown(w io.Writer, res *Results) {
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	var special []*CaseResult
 	for _, c := range res.Cases {
+		if c.Case.Peer {
+			continue
+		}
 		if c.Case.LatencyMs > 0 || c.Case.Display {
 			special = append(special, c)
 			continue
@@ -201,8 +205,13 @@ func writeMarkdown(w io.Writer, res *Results) {
 		if c.IdealSeconds > 0 {
 			parts = append(parts, fmt.Sprintf("ideal schedule %.2f s", c.IdealSeconds))
 		}
+		if s := c.Schedule; s != nil {
+			parts = append(parts, fmt.Sprintf("of a create, %.2f s to the first create, %.2f s of creates (%.2f × the ideal), %.2f s to exit",
+				s.StartSeconds, s.CreatesSeconds, s.CreatesSeconds/c.IdealSeconds, s.FinishSeconds))
+		}
 		fmt.Fprintf(w, "\n%s: %s.\n", c.Case, strings.Join(parts, "; "))
 	}
+	writePeerRatios(w, res, true)
 	fmt.Fprintln(w, "\n| target | measured | limit | |")
 	fmt.Fprintln(w, "|---|---:|---:|---|")
 	for _, t := range res.Targets {
@@ -211,5 +220,36 @@ func writeMarkdown(w io.Writer, res *Results) {
 			status = "**not met**"
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", t.Name, formatValue(t.Value, t.Unit), formatValue(t.Limit, t.Unit), status)
+	}
+}
+
+// writePeerRatios prints the peers cases: each phase's median by infra and by the other tool, and their ratio,
+// as text or as a Markdown table.
+func writePeerRatios(w io.Writer, res *Results, markdown bool) {
+	header := false
+	for _, c := range res.Cases {
+		if c.Peer == nil {
+			continue
+		}
+		if c.Peer.Skipped != "" {
+			fmt.Fprintf(w, "\n%s: skipped: %s\n", c.Case, c.Peer.Skipped)
+			continue
+		}
+		if !header {
+			header = true
+			if markdown {
+				fmt.Fprintf(w, "\n| case | phase | infra | %s %s | %s / infra |\n|---|---|---:|---:|---:|\n", c.Peer.Tool, c.Peer.Version, c.Peer.Tool)
+			} else {
+				fmt.Fprintf(w, "\n%-22s %-12s %9s %9s %8s\n", "peers case", "phase", "infra", c.Peer.Tool, "ratio")
+			}
+		}
+		for _, r := range c.Peer.Ratios {
+			name := fmt.Sprintf("%s %d", c.Case.Shape, c.Case.N)
+			if markdown {
+				fmt.Fprintf(w, "| %s | %s | %.2f s | %.2f s | %.1f x |\n", name, r.Phase, r.Infra, r.Peer, r.Ratio)
+			} else {
+				fmt.Fprintf(w, "%-22s %-12s %8.3fs %8.3fs %7.1fx\n", name, r.Phase, r.Infra, r.Peer, r.Ratio)
+			}
+		}
 	}
 }

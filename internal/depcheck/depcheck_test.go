@@ -69,6 +69,21 @@ var rules = []rule{
 		why:       "a provider is a plugin built on sdk/provider alone (DESIGN §2)",
 	},
 	{
+		name:  "cmd/infra-builtin-core",
+		roots: []string{"./cmd/infra-builtin-core"},
+		forbidden: anyOf(under("providers/aws"), under("providers/gcp"), under("providers/digitalocean"), under("stacks"),
+			prefix("github.com/aws/aws-sdk-go-v2"), prefix("cloud.google.com/go"), prefix("google.golang.org/api"),
+			prefix("github.com/digitalocean/godo"), prefix("github.com/getsops/sops/v3"), prefix("github.com/spf13/cobra")),
+		why: "the lean binary of the small built-in providers starts in milliseconds because it links none of the clouds' SDKs nor the CLI's (see providers/builtin.Launcher)",
+	},
+	{
+		name:  "cmd/infra-builtin-<cloud>",
+		roots: []string{"./cmd/infra-builtin-aws", "./cmd/infra-builtin-gcp", "./cmd/infra-builtin-digitalocean"},
+		forbidden: anyOf(under("stacks"), under("engine"), under("cmd"), prefix("github.com/getsops/sops/v3"), prefix("github.com/spf13/cobra"),
+			under("providers/builtin/random"), under("providers/builtin/command")),
+		why: "a cloud's lean provider binary links its provider and the plugin protocol, not the CLI's state, secrets and command packages",
+	},
+	{
 		name:      "stacks",
 		roots:     []string{"./stacks/..."},
 		forbidden: under("engine"),

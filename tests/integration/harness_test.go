@@ -88,16 +88,34 @@ func setup(tmp string) error {
 	if baseEnv, err = makeBaseEnv(); err != nil {
 		return err
 	}
-	builds := [][]string{
-		{"build", "-o", infraBin, "./cmd/infra"},
-		{"build", "-o", filepath.Join(binDir, "infra-provider-testkit"), "./tests/testprovider"},
-	}
-	for _, args := range builds {
+	// As `make build` does: the lean binaries of the built-in providers first, then the CLI knowing their build
+	// IDs, so that the tests run the providers the way a user's build does.
+	goCmd := func(args ...string) ([]byte, error) {
 		cmd := exec.Command("go", args...)
 		cmd.Dir = repoRoot
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
+		return out, nil
+	}
+	if _, err := goCmd("build", "-o", binDir+string(filepath.Separator), "./cmd/infra-builtin-core", "./cmd/infra-builtin-aws",
+		"./cmd/infra-builtin-gcp", "./cmd/infra-builtin-digitalocean", "./tests/testprovider"); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(binDir, "testprovider"), filepath.Join(binDir, "infra-provider-testkit")); err != nil {
+		return err
+	}
+	var lean []string
+	for _, b := range []string{"core", "aws", "gcp", "digitalocean"} {
+		id, err := goCmd("tool", "buildid", filepath.Join(binDir, "infra-builtin-"+b))
+		if err != nil {
+			return err
+		}
+		lean = append(lean, "infra-builtin-"+b+"="+strings.TrimSpace(string(id)))
+	}
+	if _, err := goCmd("build", "-ldflags", "-X main.builtinBinaries="+strings.Join(lean, ","), "-o", infraBin, "./cmd/infra"); err != nil {
+		return err
 	}
 	// Build the spec program into the shared cache once, through the CLI, before tests run in parallel (which
 	// would otherwise all compile it at the same time).
