@@ -29,7 +29,7 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-## bench: whole-process benchmarks of bin/infra (create, preview, no-change up, update-all, destroy over wide, chain and fan stacks, the latency and display cases), checked against the targets in docs/performance.md and written to bench/out/results.json; `make bench BENCH=wide:1000` runs one case. The full run (no BENCH) also runs the display renderers' Go benchmarks.
+## bench: whole-process benchmarks of bin/infra (create, preview, no-change up, update-all, destroy over wide, chain and fan stacks; the latency, refresh and display cases; the peers cases against terraform or tofu when one is on PATH), checked against the targets in docs/performance.md and written to bench/out/results.json; `make bench BENCH=wide:1000` runs one case. The full run (no BENCH) also runs the display renderers' Go benchmarks.
 bench: build
 	$(GO) run ./internal/bench -infra bin/infra $(if $(BENCH),-cases $(BENCH))
 ifeq ($(BENCH),)

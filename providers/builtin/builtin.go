@@ -1,5 +1,6 @@
-// Package builtin lists the providers compiled into the infra binary (aws, gcp, digitalocean, random, command and data), which the CLI
-// serves by re-executing itself as `infra provider serve NAME`.
+// Package builtin lists the providers that come with infra (aws, gcp, digitalocean, random, command and data) and
+// starts them: from the lean binaries `make build` puts beside the CLI when they are from the same build, else by
+// the CLI re-executing itself as `infra provider serve NAME` (see Launcher).
 package builtin
 
 import (
