@@ -45,6 +45,9 @@ type Result struct {
 	// Error is the error's message, already free of secrets ("" when there was none, or when the display
 	// has shown it already through events).
 	Error string
+	// Code names the kind of failure for machines ("concurrent-update", "stack-not-found", "compile-error"),
+	// "" for any other.
+	Code string
 }
 
 // Status names the result for machines: "succeeded", "failed" or "changes-present".

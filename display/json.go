@@ -140,6 +140,10 @@ func (j *JSON) Close(r Result) error {
 		b = append(b, `,"error":`...)
 		b = e.str(b, r.Error)
 	}
+	if r.Code != "" {
+		b = append(b, `,"errorCode":`...)
+		b = e.str(b, r.Code)
+	}
 	b = append(b, '}')
 	j.close(b)
 	j.done = true

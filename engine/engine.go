@@ -34,6 +34,12 @@ type Options struct {
 	ProgramDir string
 	// BuildCache is where program builds are cached.
 	BuildCache string
+	// Attach, when set, runs the program instead of building and running the one in ProgramDir: it gets the
+	// environment that tells a program where the engine is (protocol.EnvMonitor and EnvMonitorToken), must have
+	// the program connect with it, and returns once the program has finished, with its failure as a
+	// *program.ExitError (Reported saying whether the program told the engine why). The automation API runs
+	// inline programs, functions of its own process, this way.
+	Attach func(ctx context.Context, env []string) error
 	// Old is the stack's state before the run (nil for a new stack).
 	Old *state.Snapshot
 	// Config is the stack's configuration keyed "<namespace>:<key>"; secret values are secrets. The default
@@ -221,9 +227,12 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 	}
 	o.emitPrelude(action)
 	o.prestartProviders()
-	bin, err := program.Build(ctx, o.ProgramDir, o.BuildCache)
-	if err != nil {
-		return nil, err
+	var bin string
+	if o.Attach == nil {
+		var err error
+		if bin, err = program.Build(ctx, o.ProgramDir, o.BuildCache); err != nil {
+			return nil, err
+		}
 	}
 	if err := o.recover(ctx); err != nil {
 		return nil, err
@@ -251,13 +260,19 @@ func Update(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	runErr := program.Run(ctx, bin, program.RunOptions{
-		Dir: o.ProgramDir,
-		Env: []string{protocol.EnvMonitor + "=" + mon.Addr(), protocol.EnvMonitorToken + "=" + mon.Token()},
-		Output: func(stream, line string) {
-			o.Events.Emit(events.Event{Kind: events.KindProgram, Time: time.Now(), Program: &events.ProgramOutput{Stream: stream, Line: line}})
-		},
-	})
+	env := []string{protocol.EnvMonitor + "=" + mon.Addr(), protocol.EnvMonitorToken + "=" + mon.Token()}
+	var runErr error
+	if o.Attach != nil {
+		runErr = o.Attach(ctx, env)
+	} else {
+		runErr = program.Run(ctx, bin, program.RunOptions{
+			Dir: o.ProgramDir,
+			Env: env,
+			Output: func(stream, line string) {
+				o.Events.Emit(events.Event{Kind: events.KindProgram, Time: time.Now(), Program: &events.ProgramOutput{Stream: stream, Line: line}})
+			},
+		})
+	}
 	mon.Drain()
 	mon.Close()
 

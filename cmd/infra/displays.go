@@ -11,6 +11,8 @@ import (
 
 	"github.com/infrago/infra/display"
 	"github.com/infrago/infra/engine/events"
+	"github.com/infrago/infra/engine/program"
+	"github.com/infrago/infra/stacks/backend"
 )
 
 // outputs are the display flags of the commands that run the engine, and the displays a command opened. One
@@ -99,7 +101,7 @@ func (a *app) beginOutputs(cmd *cobra.Command) error {
 // first error closing them: a markdown file that could not be written fails the command).
 func (a *app) endOutputs(err error) error {
 	o := &a.out
-	r := display.Result{ExitCode: exitCode(err)}
+	r := display.Result{ExitCode: exitCode(err), Code: errorCode(err)}
 	var ee *exitError
 	switch {
 	case err == nil:
@@ -200,3 +202,19 @@ func (a *app) humanDisplay(w io.Writer, f *runFlags) display.Display {
 type keepOpen struct{ display.Display }
 
 func (keepOpen) Close(display.Result) error { return nil }
+
+// errorCode classifies a command's failure for the JSON result's errorCode.
+func errorCode(err error) string {
+	var build *program.BuildError
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, backend.ErrLocked), errors.Is(err, backend.ErrFenced), errors.Is(err, backend.ErrConflict):
+		return "concurrent-update"
+	case errors.Is(err, backend.ErrNotFound):
+		return "stack-not-found"
+	case errors.As(err, &build):
+		return "compile-error"
+	}
+	return ""
+}

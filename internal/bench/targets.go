@@ -26,7 +26,7 @@ const (
 	linearLimit        = 12.0  // time(10,000) / time(1,000)
 	perResourceLimit   = 600.0 // state bytes per resource beyond its inputs
 	writtenLimit       = 3.0   // bytes written during an up / final state bytes
-	latencyLimitFactor = 1.2   // latency case: create / ideal schedule
+	latencyLimitFactor = 1.05  // latency case: create / ideal schedule
 	displayLimitFactor = 1.1   // display case: create with the live display / with --json to /dev/null
 	refreshLimit       = 1.5   // seconds, refresh of 1,000 instances at 50 ms per API call
 	refreshCallsLimit  = 30    // API calls of that refresh
@@ -204,6 +204,9 @@ func writeMarkdown(w io.Writer, res *Results) {
 		}
 		if c.IdealSeconds > 0 {
 			parts = append(parts, fmt.Sprintf("ideal schedule %.2f s", c.IdealSeconds))
+		}
+		if c.APICalls > 0 {
+			parts = append(parts, fmt.Sprintf("%d API calls a refresh", c.APICalls))
 		}
 		if s := c.Schedule; s != nil {
 			parts = append(parts, fmt.Sprintf("of a create, %.2f s to the first create, %.2f s of creates (%.2f × the ideal), %.2f s to exit",

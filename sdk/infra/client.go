@@ -34,13 +34,17 @@ func dialMonitorFromEnv() (*grpcMonitor, error) {
 		return nil, errors.New("this is an infra program and needs the engine: run it with `infra preview` or `infra up` " +
 			"from the directory that holds Infra.yaml")
 	}
+	return dialMonitor(addr, os.Getenv(protocol.EnvMonitorToken))
+}
+
+func dialMonitor(addr, token string) (*grpcMonitor, error) {
 	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(256<<20), grpc.MaxCallSendMsgSize(256<<20)))
 	if err != nil {
 		return nil, fmt.Errorf("connect to the engine at %s: %w", addr, err)
 	}
-	return &grpcMonitor{conn: conn, client: pb.NewResourceMonitorClient(conn), token: os.Getenv(protocol.EnvMonitorToken),
+	return &grpcMonitor{conn: conn, client: pb.NewResourceMonitorClient(conn), token: token,
 		waiters: map[uint64]func(*pb.RegisterResponse, error){}}, nil
 }
 

@@ -75,11 +75,19 @@ type Context struct {
 type RunOption func(*runOptions)
 
 type runOptions struct {
-	monitor Monitor
+	monitor     Monitor
+	engineAddr  string
+	engineToken string
 }
 
 // WithMonitor runs the program against m instead of the engine named by the environment (for tests).
 func WithMonitor(m Monitor) RunOption { return func(o *runOptions) { o.monitor = m } }
+
+// WithEngine runs the program against the engine listening at addr, which expects token, instead of the one
+// the environment names. The automation API (sdk/auto) runs inline programs so, several at once in one process.
+func WithEngine(addr, token string) RunOption {
+	return func(o *runOptions) { o.engineAddr, o.engineToken = addr, token }
+}
 
 // Run runs a program and exits the process: with status 0 when every resource registered and the program
 // returned nil, otherwise after reporting the failure. It is what a program's main calls.
@@ -112,6 +120,13 @@ func RunErr(program func(ctx *Context) error, opts ...RunOption) error {
 		opt(&o)
 	}
 	mon := o.monitor
+	if mon == nil && o.engineAddr != "" {
+		m, err := dialMonitor(o.engineAddr, o.engineToken)
+		if err != nil {
+			return err
+		}
+		mon = m
+	}
 	if mon == nil {
 		m, err := dialMonitorFromEnv()
 		if err != nil {
