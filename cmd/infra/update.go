@@ -15,6 +15,8 @@ import (
 	"github.com/infrago/infra/engine"
 	"github.com/infrago/infra/engine/events"
 	"github.com/infrago/infra/engine/plan"
+	"github.com/infrago/infra/engine/program"
+	"github.com/infrago/infra/sdk/protocol"
 	"github.com/infrago/infra/stacks"
 	"github.com/infrago/infra/stacks/backend"
 	"github.com/infrago/infra/stacks/state"
@@ -36,11 +38,23 @@ type runFlags struct {
 	excludes        []string
 	targetDeps      bool
 	continueOnError bool
+	// attach runs the program attached (protocol.AttachReady) instead of building and starting it.
+	attach              bool
+	attachOut, attachIn *os.File
 }
 
-// apply copies the flags that shape what an update may change into engine options.
+// apply copies the flags that shape what an update may change, and how its program runs, into engine options.
 func (f *runFlags) apply(o *engine.Options) {
 	o.Targets, o.Excludes, o.TargetDependents, o.ContinueOnError = f.targets, f.excludes, f.targetDeps, f.continueOnError
+	if f.attach {
+		if f.attachOut == nil {
+			f.attachOut = os.NewFile(protocol.AttachWriteFD, "attach-out")
+			f.attachIn = os.NewFile(protocol.AttachReadFD, "attach-in")
+		}
+		o.Attach = func(ctx context.Context, env []string) error {
+			return program.Attach(ctx, f.attachOut, f.attachIn, env)
+		}
+	}
 }
 
 func (f *runFlags) register(cmd *cobra.Command, mutating bool) {
@@ -61,6 +75,8 @@ func (f *runFlags) register(cmd *cobra.Command, mutating bool) {
 		fl.StringVar(&f.plan, "plan", "", "apply exactly the plan saved by `infra preview --save-plan`, refusing any difference")
 	}
 	if cmd.Name() != "destroy" {
+		fl.BoolVar(&f.attach, "attach", false, "run the program attached on file descriptors 3 and 4 instead of building it (the automation API does this for inline programs)")
+		_ = fl.MarkHidden("attach")
 		fl.BoolVar(&f.expectNoChanges, "expect-no-changes", false, "exit with status 2 if there are changes")
 		fl.BoolVarP(&f.refresh, "refresh", "r", false, "read every object's live state first: drift is shown and, with up, changed back")
 	}

@@ -50,8 +50,8 @@ func prefix(p string) func(string) bool {
 
 var rules = []rule{
 	{
-		name:      "sdk/infra, sdk/infratest and the generated SDK bindings",
-		roots:     []string{"./sdk/infra/...", "./sdk/infratest/..."},
+		name:      "sdk/infra, sdk/infratest, sdk/auto and the generated SDK bindings",
+		roots:     []string{"./sdk/infra/...", "./sdk/infratest/...", "./sdk/auto/..."},
 		bindings:  true,
 		forbidden: anyOf(under("engine"), under("stacks"), under("providers"), under("internal"), prefix("github.com/getsops/sops/v3")),
 		why:       "user programs import these: they must stay small and quick to compile, and take what they share with the engine from sdk/ alone (DESIGN §2)",

@@ -110,6 +110,13 @@ func Run(program func(ctx *Context) error) {
 // reportedError wraps a failure the engine has already shown.
 type reportedError struct{ err error }
 
+// Reported reports whether err, returned by RunErr, is a failure the engine has already been told about (a
+// resource that failed to register), so that whoever runs the program need not repeat it.
+func Reported(err error) bool {
+	var rep *reportedError
+	return errors.As(err, &rep)
+}
+
 func (e *reportedError) Error() string { return e.err.Error() }
 func (e *reportedError) Unwrap() error { return e.err }
 
