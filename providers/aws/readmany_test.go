@@ -100,4 +100,3 @@ func mustReadOne(t *testing.T, e *env, o *object) *propertypb.Map {
 	}
 	return resp.GetResults()[0].GetResponse().GetProperties()
 }
-

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/digitalocean/godo"
 
@@ -32,6 +33,8 @@ type DropletArgs struct {
 	Monitoring bool     `infra:"monitoring,replace" default:"false" doc:"Whether to install the metrics agent. A change replaces it."`
 	Backups    bool     `infra:"backups" default:"false" doc:"Whether weekly backups are on. A change turns them on or off in place."`
 	IPv6       bool     `infra:"ipv6" default:"false" doc:"Whether the droplet has a public IPv6 address. Turning it on is done in place; turning it off replaces the droplet."`
+	// WaitHealthyIn gates a rolling deploy: whatever depends on this droplet waits until it serves.
+	WaitHealthyIn *string `infra:"waitHealthyIn" doc:"A load balancer's ID: creating the droplet finishes only once that load balancer's health checks pass on it (read from DigitalOcean's droplets_health_checks metric), so that what depends on it, such as the next droplet of a rolling deploy, waits until it serves. The droplet must be behind the load balancer, by its ID or a tag. A change affects only later creates."`
 }
 
 // DropletState are the outputs of digitalocean:index:Droplet.
@@ -131,10 +134,50 @@ func (r *dropletResource) Create(ctx context.Context, req provider.CreateRequest
 	}
 	id := strconv.Itoa(d.ID)
 	resp, err := r.waitActive(ctx, c, id, &in)
+	if err == nil && in.WaitHealthyIn != nil {
+		err = c.waitHealthy(ctx, *in.WaitHealthyIn, d.ID)
+	}
 	if err != nil {
 		return provider.CreateResponse[DropletState]{ID: id, Outputs: DropletState{DropletArgs: in, DropletID: d.ID}}, err
 	}
 	return provider.CreateResponse[DropletState]{ID: id, Outputs: resp.Outputs}, nil
+}
+
+// waitHealthy polls the load balancer's droplets_health_checks metric until its newest sample for the droplet
+// says the checks pass. A droplet the metric does not list yet (it joined moments ago) is waited for too.
+func (c *client) waitHealthy(ctx context.Context, lbID string, droplet int) error {
+	what := fmt.Sprintf("droplet %d to pass the health checks of load balancer %s", droplet, lbID)
+	return c.waitFor(ctx, what, func() (bool, error) {
+		now := time.Now()
+		m, _, err := c.godo.Monitoring.GetLoadBalancerDropletsHealthChecks(ctx, &godo.LoadBalancerMetricsRequest{
+			LoadBalancerID: lbID, Start: now.Add(-5 * time.Minute), End: now})
+		if err != nil {
+			return false, fmt.Errorf("read the health checks of load balancer %s: %w", lbID, err)
+		}
+		return dropletPasses(m, droplet), nil
+	})
+}
+
+// dropletPasses reports whether the newest sample of the droplet's series in a droplets_health_checks answer is
+// above zero (the share of checks that passed).
+func dropletPasses(m *godo.MetricsResponse, droplet int) bool {
+	if m == nil {
+		return false
+	}
+	want := strconv.Itoa(droplet)
+	for _, s := range m.Data.Result {
+		if string(s.Metric["droplet_id"]) != want || len(s.Values) == 0 {
+			continue
+		}
+		newest := s.Values[0]
+		for _, v := range s.Values[1:] {
+			if v.Timestamp.After(newest.Timestamp) {
+				newest = v
+			}
+		}
+		return float64(newest.Value) > 0
+	}
+	return false
 }
 
 // waitActive reads the droplet until it has left "new" (its addresses are known then).
@@ -185,7 +228,7 @@ func dropletInputs(d *godo.Droplet, old *DropletArgs) DropletArgs {
 		}
 	}
 	if old != nil {
-		in.SSHKeys, in.UserData = old.SSHKeys, old.UserData
+		in.SSHKeys, in.UserData, in.WaitHealthyIn = old.SSHKeys, old.UserData, old.WaitHealthyIn
 		// The program may name the image by ID or by slug: either is the same image.
 		if d.Image != nil && (old.Image == d.Image.Slug || old.Image == strconv.Itoa(d.Image.ID)) {
 			in.Image = old.Image

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitalocean/godo"
+
 	"github.com/infrago/infra/providers/digitalocean/sim"
 	"github.com/infrago/infra/sdk/resource"
 	"github.com/infrago/infra/sdk/rpc/propertypb"
@@ -252,5 +254,41 @@ func TestReadMany(t *testing.T) {
 				t.Errorf("droplet %s: ReadMany outputs %v, Read outputs %v", o.id, got, out)
 			}
 		}
+	}
+}
+
+// TestDropletWaitsHealthy creates a droplet behind a load balancer with waitHealthyIn: the create must not finish
+// before the load balancer's health checks pass on it, however long that takes after the droplet is active.
+func TestDropletWaitsHealthy(t *testing.T) {
+	t.Parallel()
+	timing := simTiming
+	timing.HealthyAfter = 300 * time.Millisecond
+	e := newSimEnv(t, sim.Options{Timing: timing})
+	t.Cleanup(func() { assertNoObjects(t, e) })
+	lb, _, err := e.do.LoadBalancers.Create(e.ctx(), &godo.LoadBalancerRequest{Name: "web", Region: "nyc3", Tag: "web",
+		ForwardingRules: []godo.ForwardingRule{{EntryProtocol: "http", EntryPort: 80, TargetProtocol: "http", TargetPort: 80}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = e.do.LoadBalancers.Delete(context.Background(), lb.ID)
+		_, _ = e.do.Tags.Delete(context.Background(), "web")
+	})
+	urn := urnOf(DropletToken, "web-1")
+	in := e.check(DropletToken, urn, nil, props(t, map[string]any{"region": "nyc3", "size": testSize, "image": testImage,
+		"tags": []any{"web"}, "waitHealthyIn": lb.ID}))
+	id, out := e.create(DropletToken, urn, in, newToken(t))
+	health := e.sim.LoadBalancerHealth(lb.ID)
+	if n := len(health); n == 0 || len(health[n-1].Healthy) != 1 || strconv.Itoa(health[n-1].Healthy[0]) != id {
+		t.Errorf("the create finished before droplet %s was healthy: health record %+v", id, health)
+	}
+	if pstr(out, "waitHealthyIn") != lb.ID {
+		t.Errorf("waitHealthyIn = %q, want it kept in the outputs", pstr(out, "waitHealthyIn"))
+	}
+	if _, rin, _ := e.read(DropletToken, urn, id, in, out); pstr(rin, "waitHealthyIn") != lb.ID {
+		t.Errorf("read lost waitHealthyIn: %v", rin)
+	}
+	if err := e.delete(DropletToken, urn, id, in, out); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -63,6 +63,11 @@ type Droplet struct {
 	VPCUUID infra.Output[string]
 	// Vcpus is the droplet's number of virtual CPUs.
 	Vcpus infra.Output[int]
+	// WaitHealthyIn is a load balancer's ID: creating the droplet finishes only once that load balancer's
+	// health checks pass on it (read from DigitalOcean's droplets_health_checks metric), so that what depends
+	// on it, such as the next droplet of a rolling deploy, waits until it serves. The droplet must be behind
+	// the load balancer, by its ID or a tag. A change affects only later creates.
+	WaitHealthyIn infra.Output[string]
 }
 
 // DropletArgs are the arguments of NewDroplet.
@@ -95,6 +100,11 @@ type DropletArgs struct {
 	UserData infra.Input[string]
 	// VPCUUID is the VPC to place the droplet in. Unset: the region's default VPC. A change replaces it.
 	VPCUUID infra.Input[string]
+	// WaitHealthyIn is a load balancer's ID: creating the droplet finishes only once that load balancer's
+	// health checks pass on it (read from DigitalOcean's droplets_health_checks metric), so that what depends
+	// on it, such as the next droplet of a rolling deploy, waits until it serves. The droplet must be behind
+	// the load balancer, by its ID or a tag. A change affects only later creates.
+	WaitHealthyIn infra.Input[string]
 }
 
 // NewDroplet registers a Droplet resource named name.
@@ -112,17 +122,18 @@ func NewDroplet(ctx *infra.Context, name string, args *DropletArgs, opts ...infr
 		return nil, infra.MissingArgError("digitalocean:index:Droplet", name, "Size")
 	}
 	reg, err := ctx.RegisterResource("digitalocean:index:Droplet", name, infra.Props{
-		"backups":    infra.Prop(args.Backups),
-		"ipv6":       infra.Prop(args.IPv6),
-		"image":      infra.Prop(args.Image),
-		"monitoring": infra.Prop(args.Monitoring),
-		"name":       infra.Prop(args.Name),
-		"region":     infra.Prop(args.Region),
-		"sshKeys":    infra.Prop(args.SSHKeys),
-		"size":       infra.Prop(args.Size),
-		"tags":       infra.Prop(args.Tags),
-		"userData":   infra.Prop(args.UserData),
-		"vpcUuid":    infra.Prop(args.VPCUUID),
+		"backups":       infra.Prop(args.Backups),
+		"ipv6":          infra.Prop(args.IPv6),
+		"image":         infra.Prop(args.Image),
+		"monitoring":    infra.Prop(args.Monitoring),
+		"name":          infra.Prop(args.Name),
+		"region":        infra.Prop(args.Region),
+		"sshKeys":       infra.Prop(args.SSHKeys),
+		"size":          infra.Prop(args.Size),
+		"tags":          infra.Prop(args.Tags),
+		"userData":      infra.Prop(args.UserData),
+		"vpcUuid":       infra.Prop(args.VPCUUID),
+		"waitHealthyIn": infra.Prop(args.WaitHealthyIn),
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -149,5 +160,6 @@ func NewDroplet(ctx *infra.Context, name string, args *DropletArgs, opts ...infr
 	r.UserData = infra.OutputProp[string](reg, "userData")
 	r.VPCUUID = infra.OutputProp[string](reg, "vpcUuid")
 	r.Vcpus = infra.OutputProp[int](reg, "vcpus")
+	r.WaitHealthyIn = infra.OutputProp[string](reg, "waitHealthyIn")
 	return r, nil
 }

@@ -16,7 +16,8 @@
 //     sessions, droplet_ids or tag, PUT update, add and remove droplets), with a health record of each:
 //     LoadBalancerHealth and MinHealthySince tell whether a rolling deploy ever left it with no healthy droplet
 //     (a member is healthy Timing.HealthyAfter after it came up or joined, whichever is later, until it is
-//     powered off, rebooted or deleted);
+//     powered off, rebooted or deleted); /v2/monitoring/metrics/load_balancer/droplets_health_checks answers
+//     each member's current health as a sample of 1 or 0, which is what a droplet's waitHealthyIn polls;
 //   - /v2/firewalls (inbound and outbound rules, droplet_ids, tags; add and remove droplets, tags and rules);
 //   - /v2/domains and /v2/domains/{domain}/records (A, AAAA, CNAME, TXT, MX, NS, CAA, SRV).
 //

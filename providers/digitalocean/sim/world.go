@@ -80,6 +80,7 @@ func (s *Server) routes() map[string]func(*request) response {
 		"load_balancers": s.loadBalancersRoute,
 		"firewalls":      s.firewallsRoute,
 		"domains":        s.domainsRoute,
+		"monitoring":     s.monitoringRoute,
 	}
 }
 
