@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -14,7 +15,7 @@ import (
 )
 
 const attachmentDoc = "A target registered with an Elastic Load Balancing v2 target group: an instance ID (or an address, for " +
-	"groups of target type ip) and optionally a port. Any change replaces it. Its ID is " +
+	"groups of target type ip) and optionally a port. Any change of the target replaces it. Its ID is " +
 	"\"<target group ARN>,<target ID>[,<port>]\", which is also what importing it takes. Registering is " +
 	"idempotent, so a create cut off by a crash is simply repeated."
 
@@ -23,6 +24,8 @@ type TargetGroupAttachmentArgs struct {
 	TargetGroupARN string `infra:"targetGroupArn,replace" doc:"The ARN of the target group."`
 	TargetID       string `infra:"targetId,replace" doc:"The instance ID (i-...) or, for a group of target type ip, the IP address of the target."`
 	Port           *int   `infra:"port,replace" doc:"The port the target receives traffic on. Unset: the target group's port."`
+	// WaitHealthy gates a rolling deploy: whatever depends on this attachment waits until the target serves.
+	WaitHealthy bool `infra:"waitHealthy" default:"false" doc:"Whether creating the attachment finishes only once the target passes the target group's health checks (state healthy in DescribeTargetHealth), so that what depends on it, such as the next instance of a rolling deploy, waits until it serves. The target group must be behind a listener. A change affects only later creates."`
 }
 
 // TargetGroupAttachmentState are the outputs of aws:lb:TargetGroupAttachment: its inputs. (The target's health is
@@ -83,7 +86,60 @@ func (r *attachmentResource) Create(ctx context.Context, req provider.CreateRequ
 		return provider.CreateResponse[TargetGroupAttachmentState]{}, fmt.Errorf("register %s with target group %s: %w", in.TargetID, in.TargetGroupARN, err)
 	}
 	st := TargetGroupAttachmentState{TargetGroupAttachmentArgs: in}
-	return provider.CreateResponse[TargetGroupAttachmentState]{ID: attachmentID(in), Outputs: st}, nil
+	if in.WaitHealthy {
+		err = c.waitInService(ctx, in)
+	}
+	return provider.CreateResponse[TargetGroupAttachmentState]{ID: attachmentID(in), Outputs: st}, err
+}
+
+// waitInService polls the target's health until it is healthy. A timeout names the state it stayed in, which
+// says what is wrong: "unused" is a target group no listener forwards to, "unhealthy" a target failing its checks.
+func (c *clients) waitInService(ctx context.Context, in TargetGroupAttachmentArgs) error {
+	what := fmt.Sprintf("%s to pass the health checks of target group %s", in.TargetID, in.TargetGroupARN)
+	ctx, cancel := context.WithTimeout(ctx, maxWait(ctx))
+	defer cancel()
+	interval, most := c.delays()
+	if interval <= 0 {
+		interval, most = time.Second, 15*time.Second
+	}
+	last := "not yet described"
+	for {
+		out, err := c.elb.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(in.TargetGroupARN),
+			Targets: []elbtypes.TargetDescription{targetDescription(in)}})
+		switch {
+		case ctx.Err() != nil:
+			return waitErr(what+" (it stayed "+last+")", ctx.Err())
+		case isCode(err, "InvalidTarget"):
+			// Not visible to ELBv2 yet.
+		case err != nil:
+			return fmt.Errorf("waiting for %s: %w", what, err)
+		}
+		if out != nil {
+			for _, d := range out.TargetHealthDescriptions {
+				if h := d.TargetHealth; h != nil {
+					if h.State == elbtypes.TargetHealthStateEnumHealthy {
+						return nil
+					}
+					last = string(h.State)
+					if h.Description != nil {
+						last += ": " + *h.Description
+					}
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return waitErr(what+" (it stayed "+last+")", ctx.Err())
+		case <-time.After(interval):
+		}
+		interval = min(2*interval, most)
+	}
+}
+
+// Update records a changed waitHealthy, the one input that does not replace the attachment: it only says how
+// later creates wait.
+func (r *attachmentResource) Update(_ context.Context, req provider.UpdateRequest[TargetGroupAttachmentArgs, TargetGroupAttachmentState]) (provider.UpdateResponse[TargetGroupAttachmentState], error) {
+	return provider.UpdateResponse[TargetGroupAttachmentState]{Outputs: TargetGroupAttachmentState{TargetGroupAttachmentArgs: req.Inputs}}, nil
 }
 
 // health returns the target's health state, or "" when it is not registered (or its group is gone).

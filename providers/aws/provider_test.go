@@ -293,3 +293,42 @@ func TestInstanceLookupAfterCutOffCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAttachmentWaitsHealthy registers an instance with waitHealthy behind a listener: the create must not
+// finish before the target group's health checks pass on it, however long that takes.
+func TestAttachmentWaitsHealthy(t *testing.T) {
+	t.Parallel()
+	timing := simTiming
+	timing.LoadBalancerActive = 300 * time.Millisecond
+	e := newSimEnv(t, sim.Options{Timing: timing})
+	t.Cleanup(func() { assertNoObjects(t, e) })
+	ami, _ := e.amis()
+	_, subnets := e.defaultNetwork()
+	lb := e.make(LoadBalancerToken, "lb", map[string]any{"subnets": []any{subnets[0], subnets[1]}})
+	tg := e.make(TargetGroupToken, "tg", map[string]any{"port": 80})
+	e.make(ListenerToken, "http", map[string]any{"loadBalancerArn": lb.id, "port": 80, "defaultActions": []any{
+		map[string]any{"type": "forward", "targetGroupArn": tg.id}}})
+	i := e.make(InstanceToken, "web", map[string]any{"ami": ami})
+	a := e.make(TargetGroupAttachmentToken, "web", map[string]any{"targetGroupArn": tg.id, "targetId": i.id, "waitHealthy": true})
+	rec := e.sim.TargetGroupHealth(tg.id)
+	if n := len(rec); n == 0 || len(rec[n-1].Healthy) != 1 || rec[n-1].Healthy[0] != i.id+":80" {
+		t.Errorf("the create of %s finished before its target was healthy: health record %+v", a.id, rec)
+	}
+	if v := a.out["waitHealthy"]; v.Kind() != resource.KindBool || !v.BoolValue() {
+		t.Errorf("waitHealthy = %v, want it kept in the outputs", v)
+	}
+
+	// A group no listener forwards to never gets healthy targets: the wait times out naming that state.
+	idle := e.make(TargetGroupToken, "idle", map[string]any{"port": 80})
+	urn := urnOf(TargetGroupAttachmentToken, "idle")
+	in := e.check(TargetGroupAttachmentToken, urn, nil, props(t, map[string]any{"targetGroupArn": idle.id, "targetId": i.id, "waitHealthy": true}))
+	resp, err := e.srv.Create(e.ctx(), &pb.CreateRequest{Urn: string(urn), Type: TargetGroupAttachmentToken, Properties: propertypb.FromMap(in), Timeout: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The target is registered, so the create reports the object with its failure for the engine to keep.
+	if ie := strings.Join(resp.GetInitErrors(), "; "); resp.GetId() == "" || !strings.Contains(ie, "stayed unused") || !strings.Contains(ie, "CustomTimeouts") {
+		t.Errorf("waiting on a group with no listener: id %q, %q; want a timeout that says the target stayed unused", resp.GetId(), ie)
+	}
+	_ = e.delete(TargetGroupAttachmentToken, urn, resp.GetId(), in, e.toMap(resp.GetProperties()))
+}

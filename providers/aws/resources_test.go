@@ -183,7 +183,12 @@ func resourceCases() []resourceCase {
 			typ: TargetGroupAttachmentToken,
 			inputs: func(e *env) map[string]any {
 				ami, _ := e.amis()
+				_, subnets := e.defaultNetwork()
+				lb := e.make(LoadBalancerToken, "lb", map[string]any{"subnets": []any{subnets[0], subnets[1]}})
 				tg := e.make(TargetGroupToken, "tg", map[string]any{"port": 80})
+				// A listener puts the group in use, so that its targets can become healthy (waitHealthy).
+				e.make(ListenerToken, "http", map[string]any{"loadBalancerArn": lb.id, "port": 80, "defaultActions": []any{
+					map[string]any{"type": "forward", "targetGroupArn": tg.id}}})
 				i := e.make(InstanceToken, "i", map[string]any{"ami": ami})
 				return map[string]any{"targetGroupArn": tg.id, "targetId": i.id}
 			},
@@ -195,6 +200,15 @@ func resourceCases() []resourceCase {
 				if _, err := e.elb.DeregisterTargets(e.ctx(), &elbv2.DeregisterTargetsInput{TargetGroupArn: aws.String(in.TargetGroupARN),
 					Targets: []elbtypes.TargetDescription{{Id: aws.String(in.TargetID)}}}); err != nil {
 					e.t.Fatal(err)
+				}
+			},
+			update: func(in map[string]any) { in["waitHealthy"] = true },
+			checkUpdate: func(e *env, id string) {
+				in, _ := parseAttachmentID(id)
+				out, err := e.elb.DescribeTargetHealth(e.ctx(), &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(in.TargetGroupARN),
+					Targets: []elbtypes.TargetDescription{{Id: aws.String(in.TargetID)}}})
+				if err != nil || out.TargetHealthDescriptions[0].TargetHealth.Reason == elbtypes.TargetHealthReasonEnumNotRegistered {
+					e.t.Errorf("the update of waitHealthy deregistered the target: %+v, %v", out, err)
 				}
 			},
 			replace:     func(in map[string]any) { in["port"] = 8080 },

@@ -144,25 +144,36 @@ func (r *dropletResource) Create(ctx context.Context, req provider.CreateRequest
 }
 
 // waitHealthy polls the load balancer's droplets_health_checks metric until its newest sample for the droplet
-// says the checks pass. A droplet the metric does not list yet (it joined moments ago) is waited for too.
+// says the checks pass. A droplet the metric does not list yet (it joined moments ago) is waited for too; a
+// timeout says which of the two it was.
 func (c *client) waitHealthy(ctx context.Context, lbID string, droplet int) error {
 	what := fmt.Sprintf("droplet %d to pass the health checks of load balancer %s", droplet, lbID)
-	return c.waitFor(ctx, what, func() (bool, error) {
+	listed := false
+	err := c.waitFor(ctx, what, func() (bool, error) {
 		now := time.Now()
 		m, _, err := c.godo.Monitoring.GetLoadBalancerDropletsHealthChecks(ctx, &godo.LoadBalancerMetricsRequest{
 			LoadBalancerID: lbID, Start: now.Add(-5 * time.Minute), End: now})
 		if err != nil {
 			return false, fmt.Errorf("read the health checks of load balancer %s: %w", lbID, err)
 		}
-		return dropletPasses(m, droplet), nil
+		passes, seen := dropletPasses(m, droplet)
+		listed = listed || seen
+		return passes, nil
 	})
+	switch {
+	case err == nil || ctx.Err() == nil:
+		return err
+	case !listed:
+		return fmt.Errorf("%w (the load balancer never listed the droplet: put it behind the load balancer by its ID or a tag it carries)", err)
+	}
+	return fmt.Errorf("%w (its health checks kept failing: check that it serves the health check's path)", err)
 }
 
 // dropletPasses reports whether the newest sample of the droplet's series in a droplets_health_checks answer is
-// above zero (the share of checks that passed).
-func dropletPasses(m *godo.MetricsResponse, droplet int) bool {
+// above zero (the share of checks that passed), and whether the answer has a series for it at all.
+func dropletPasses(m *godo.MetricsResponse, droplet int) (passes, listed bool) {
 	if m == nil {
-		return false
+		return false, false
 	}
 	want := strconv.Itoa(droplet)
 	for _, s := range m.Data.Result {
@@ -175,9 +186,9 @@ func dropletPasses(m *godo.MetricsResponse, droplet int) bool {
 				newest = v
 			}
 		}
-		return float64(newest.Value) > 0
+		return float64(newest.Value) > 0, true
 	}
-	return false
+	return false, false
 }
 
 // waitActive reads the droplet until it has left "new" (its addresses are known then).

@@ -291,4 +291,18 @@ func TestDropletWaitsHealthy(t *testing.T) {
 	if err := e.delete(DropletToken, urn, id, in, out); err != nil {
 		t.Fatal(err)
 	}
+
+	// A droplet the load balancer does not take in never passes: the wait times out saying so.
+	urn = urnOf(DropletToken, "stray")
+	in = e.check(DropletToken, urn, nil, props(t, map[string]any{"region": "nyc3", "size": testSize, "image": testImage, "waitHealthyIn": lb.ID}))
+	resp, err := e.srv.Create(e.ctx(), &pb.CreateRequest{Urn: string(urn), Type: DropletToken, Properties: propertypb.FromMap(in), Timeout: 1, IdempotencyToken: newToken(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ie := strings.Join(resp.GetInitErrors(), "; "); resp.GetId() == "" || !strings.Contains(ie, "never listed the droplet") {
+		t.Errorf("waiting for a droplet not behind the load balancer: id %q, %q; want a timeout that says it was never listed", resp.GetId(), ie)
+	}
+	if err := e.delete(DropletToken, urn, resp.GetId(), in, e.toMap(resp.GetProperties())); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -73,7 +73,8 @@ func (s *syncBuffer) String() string {
 
 // simTiming keeps the simulator's transitions short.
 var simTiming = sim.Timing{OperationPending: 5 * time.Millisecond, OperationRunning: 20 * time.Millisecond,
-	InstanceStart: 40 * time.Millisecond, InstanceStop: 20 * time.Millisecond, ChangeDone: 20 * time.Millisecond}
+	InstanceStart: 40 * time.Millisecond, InstanceStop: 20 * time.Millisecond, ChangeDone: 20 * time.Millisecond,
+	HealthyAfter: 20 * time.Millisecond}
 
 // docs are the discovery documents of Compute Engine and Cloud DNS that google.golang.org/api ships, loaded once.
 var docs = sync.OnceValues(func() ([]*discovery.Doc, error) {

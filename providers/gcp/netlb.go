@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"cloud.google.com/go/compute/apiv1/computepb"
 	"google.golang.org/protobuf/proto"
@@ -349,13 +350,16 @@ func (r *targetPoolResource) Delete(ctx context.Context, req provider.DeleteRequ
 	})
 }
 
-const targetPoolMemberDoc = "An instance's membership of a target pool (addInstance, removeInstance). Any change replaces it. " +
+const targetPoolMemberDoc = "An instance's membership of a target pool (addInstance, removeInstance). A change of the pool or " +
+	"the instance replaces it. " +
 	"Import it by the pool's and the instance's paths joined by a comma."
 
 // TargetPoolMemberArgs are the inputs of gcp:compute:TargetPoolMember.
 type TargetPoolMemberArgs struct {
 	TargetPool string `infra:"targetPool,replace" doc:"The pool, by path (a gcp:compute:TargetPool's ID)."`
 	Instance   string `infra:"instance,replace" doc:"The instance, by path (a gcp:compute:Instance's ID), in a zone of the pool's region."`
+	// WaitHealthy gates a rolling deploy: whatever depends on this membership waits until the instance serves.
+	WaitHealthy bool `infra:"waitHealthy" default:"false" doc:"Whether creating the membership finishes only once the pool's health checks find the instance HEALTHY (targetPools.getHealth), so that what depends on it, such as the next instance of a rolling deploy, waits until it serves. A change affects only later creates."`
 }
 
 // TargetPoolMemberState are the outputs of gcp:compute:TargetPoolMember.
@@ -431,7 +435,54 @@ func (r *targetPoolMemberResource) Create(ctx context.Context, req provider.Crea
 	if err := r.change(ctx, id, true); err != nil {
 		return provider.CreateResponse[TargetPoolMemberState]{}, err
 	}
-	return provider.CreateResponse[TargetPoolMemberState]{ID: id, Outputs: TargetPoolMemberState{req.Inputs}}, nil
+	var err error
+	if req.Inputs.WaitHealthy {
+		err = r.waitHealthy(ctx, id)
+	}
+	return provider.CreateResponse[TargetPoolMemberState]{ID: id, Outputs: TargetPoolMemberState{req.Inputs}}, err
+}
+
+// waitHealthy polls targetPools.getHealth until the pool finds the instance HEALTHY. A timeout names the state it
+// stayed in.
+func (r *targetPoolMemberResource) waitHealthy(ctx context.Context, id string) error {
+	c, err := r.p.clients()
+	if err != nil {
+		return err
+	}
+	oid, inst, err := parseMemberID(id)
+	if err != nil {
+		return err
+	}
+	what := fmt.Sprintf("%s to pass the health checks of %s", inst, oid.path("regions", "targetPools"))
+	last := "not yet reported"
+	delay := c.poll
+	for {
+		h, err := c.targetPools.GetHealth(ctx, &computepb.GetHealthTargetPoolRequest{Project: oid.project, Region: oid.location, TargetPool: oid.name,
+			InstanceReferenceResource: &computepb.InstanceReference{Instance: proto.String(inst)}}, c.retry)
+		if err != nil && ctx.Err() == nil {
+			return fmt.Errorf("waiting for %s: %w", what, err)
+		}
+		for _, s := range h.GetHealthStatus() {
+			if s.GetHealthState() == "HEALTHY" {
+				return nil
+			}
+			last = s.GetHealthState()
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return waitErr(what+" (it stayed "+last+")", ctx.Err())
+		case <-t.C:
+		}
+		delay = min(delay*3/2, 10*c.poll)
+	}
+}
+
+// Update records a changed waitHealthy, the one input that does not replace the membership: it only says how
+// later creates wait.
+func (r *targetPoolMemberResource) Update(_ context.Context, req provider.UpdateRequest[TargetPoolMemberArgs, TargetPoolMemberState]) (provider.UpdateResponse[TargetPoolMemberState], error) {
+	return provider.UpdateResponse[TargetPoolMemberState]{Outputs: TargetPoolMemberState{req.Inputs}}, nil
 }
 
 // Read reports the membership while the pool lists the instance.

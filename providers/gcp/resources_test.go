@@ -256,6 +256,14 @@ func resourceCases() []resourceCase {
 					TargetPoolsRemoveInstanceRequestResource: &computepb.TargetPoolsRemoveInstanceRequest{Instances: []*computepb.InstanceReference{{Instance: proto.String(inst)}}}})
 				e.waitOp(op, err)
 			},
+			update: func(in map[string]any) { in["waitHealthy"] = true },
+			checkUpdate: func(e *env, id string) {
+				o, inst, _ := parseMemberID(id)
+				tp, err := e.pools.Get(e.ctx(), &computepb.GetTargetPoolRequest{Project: o.project, Region: o.location, TargetPool: o.name})
+				if err != nil || len(tp.GetInstances()) != 1 || !strings.HasSuffix(tp.GetInstances()[0], inst) {
+					e.t.Errorf("the update of waitHealthy changed the pool's members: %v, %v", tp, err)
+				}
+			},
 			replace:     func(in map[string]any) { in["instance"] = in["_other"] },
 			importKeys:  []string{"targetPool", "instance"},
 			lookupEmpty: true,

@@ -428,10 +428,10 @@ type Resource struct {
 
 // Alias is an earlier identity a resource declared.
 type Alias struct {
-	URN          resource.URN
-	Name, Type   string
-	Parent       resource.URN
-	NoParent     bool
+	URN        resource.URN
+	Name, Type string
+	Parent     resource.URN
+	NoParent   bool
 }
 
 // Call is a provider function call the program made.

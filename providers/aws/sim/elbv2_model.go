@@ -3,6 +3,8 @@ package sim
 import (
 	"strings"
 	"time"
+
+	"github.com/infrago/infra/internal/healthrecord"
 )
 
 type loadBalancer struct {
@@ -39,6 +41,8 @@ type targetGroup struct {
 	hc                                                      healthCheck
 	targets                                                 map[string]*target // by "id:port"
 	tags                                                    tagMap
+	// health records which targets ("id:port") were healthy when, for tests of rolling deploys.
+	health healthrecord.Record[string]
 }
 
 type action struct {

@@ -2,9 +2,14 @@ package sim
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/infrago/infra/internal/healthrecord"
 )
 
 func (s *Server) tgXML(tg *targetGroup) elbTargetGroup {
@@ -337,21 +342,65 @@ func (s *Server) describeTargetHealth(r *request) (any, *apiError) {
 	out := elbTargetHealthResult{}
 	for _, t := range want {
 		d := elbTargetHealthDescription{Target: elbTarget{ID: t.id, Port: t.port}, HealthCheckPort: strconv.Itoa(t.port)}
-		reg, ok := tg.targets[targetKey(t.id, t.port)]
-		i := s.st.instances[t.id]
-		switch {
-		case !ok:
-			d.TargetHealth = elbTargetHealth{State: "unavailable", Reason: "Target.NotRegistered", Description: "Target is not registered to the target group"}
-		case !used:
-			d.TargetHealth = elbTargetHealth{State: "unused", Reason: "Target.NotInUse", Description: "Target group is not configured to receive traffic from the load balancer"}
-		case tg.targetType == "instance" && (i == nil || i.state != stateRunning):
-			d.TargetHealth = elbTargetHealth{State: "unhealthy", Reason: "Target.InvalidState", Description: "Target is in the stopped state"}
-		case r.now.Before(reg.registered.Add(s.timing.LoadBalancerActive)):
-			d.TargetHealth = elbTargetHealth{State: "initial", Reason: "Elb.RegistrationInProgress", Description: "Target registration is in progress"}
-		default:
-			d.TargetHealth = elbTargetHealth{State: "healthy"}
-		}
+		d.TargetHealth = s.targetHealth(tg, t, used, r.now)
 		out.TargetHealthDescriptions = append(out.TargetHealthDescriptions, d)
 	}
 	return out, nil
+}
+
+// targetHealth is the health of one target of the group at now; used says whether a load balancer forwards to
+// the group.
+func (s *Server) targetHealth(tg *targetGroup, t target, used bool, now time.Time) elbTargetHealth {
+	reg, ok := tg.targets[targetKey(t.id, t.port)]
+	i := s.st.instances[t.id]
+	switch {
+	case !ok:
+		return elbTargetHealth{State: "unavailable", Reason: "Target.NotRegistered", Description: "Target is not registered to the target group"}
+	case !used:
+		return elbTargetHealth{State: "unused", Reason: "Target.NotInUse", Description: "Target group is not configured to receive traffic from the load balancer"}
+	case tg.targetType == "instance" && i != nil && i.state == statePending:
+		return elbTargetHealth{State: "initial", Reason: "Elb.RegistrationInProgress", Description: "Target registration is in progress"}
+	case tg.targetType == "instance" && (i == nil || i.state != stateRunning):
+		return elbTargetHealth{State: "unhealthy", Reason: "Target.InvalidState", Description: "Target is in the stopped state"}
+	case now.Before(reg.registered.Add(s.timing.LoadBalancerActive)):
+		return elbTargetHealth{State: "initial", Reason: "Elb.RegistrationInProgress", Description: "Target registration is in progress"}
+	}
+	return elbTargetHealth{State: "healthy"}
+}
+
+// recordHealthLocked adds a sample to the health record of every target group whose healthy set changed.
+func (s *Server) recordHealthLocked(now time.Time) {
+	for _, tg := range s.st.tgs {
+		used := len(s.tgLoadBalancers(tg.arn)) > 0
+		var healthy []string
+		for _, k := range slices.Sorted(maps.Keys(tg.targets)) {
+			if s.targetHealth(tg, *tg.targets[k], used, now).State == "healthy" {
+				healthy = append(healthy, k)
+			}
+		}
+		tg.health.Observe(now, healthy)
+	}
+}
+
+// TargetGroupHealth returns the target group's health record: one sample each time its set of healthy targets
+// ("<instance ID>:<port>") changed, oldest first (nil for an unknown ARN). Samples are taken as requests are
+// served, so a target is recorded healthy no earlier than it was.
+func (s *Server) TargetGroupHealth(arn string) []healthrecord.Sample[string] {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opts.Now()
+	s.advanceLocked(now)
+	s.recordHealthLocked(now)
+	tg, found := s.st.tgs[arn]
+	if !found {
+		return nil
+	}
+	return tg.health.Clone()
+}
+
+// MinHealthySince is the fewest healthy targets the group had from t on, counted from the first moment after t
+// that it had one: at least 1 for a rolling deploy that never left it without a healthy target, 0 for one that
+// did, -1 when it had no healthy target at any time from t on (or does not exist).
+func (s *Server) MinHealthySince(arn string, t time.Time) int {
+	return healthrecord.MinSince(s.TargetGroupHealth(arn), t)
 }

@@ -206,7 +206,10 @@ func (s *Server) run(r *http.Request, action string, p params, body []byte, hand
 	defer s.mu.Unlock()
 	now := s.opts.Now()
 	s.advanceLocked(now)
-	return handler(&request{http: r, action: action, p: p, body: body, now: now, window: time.Duration(s.faults.ConsistencyWindow)})
+	v, aerr := handler(&request{http: r, action: action, p: p, body: body, now: now, window: time.Duration(s.faults.ConsistencyWindow)})
+	// A change of targets is a change of health: record it at the time of the request that made it.
+	s.recordHealthLocked(now)
+	return v, aerr
 }
 
 func outcome(e *apiError) string {

@@ -158,6 +158,14 @@ func TestELBv2LoadBalancerTargetGroupListener(t *testing.T) {
 	if err != nil || th.TargetHealthDescriptions[0].TargetHealth.Reason != elbtypes.TargetHealthReasonEnumNotRegistered {
 		t.Fatalf("deregistered target = %+v, %v", th, err)
 	}
+	// The record saw the target become healthy and leave: one healthy from then on, then none.
+	rec := s.TargetGroupHealth(tgArn)
+	if n := len(rec); n < 2 || len(rec[n-1].Healthy) != 0 || len(rec[n-2].Healthy) != 1 || rec[n-2].Healthy[0] != iid+":8080" {
+		t.Errorf("health record = %+v", rec)
+	}
+	if n := s.MinHealthySince(tgArn, rec[0].At); n != 0 {
+		t.Errorf("MinHealthySince = %d, want 0 after the only target left", n)
+	}
 
 	// Tags.
 	if _, err := c.AddTags(ctx, &elbv2.AddTagsInput{ResourceArns: []string{lbArn, tgArn}, Tags: []elbtypes.Tag{{Key: aws.String("env"), Value: aws.String("dev")}}}); err != nil {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/infrago/infra/internal/healthrecord"
 )
 
 // loadBalancer is a regional load balancer; its members are its droplet_ids or the droplets carrying its tag.
@@ -15,17 +17,14 @@ type loadBalancer struct {
 	spec              map[string]any
 	created, activeAt time.Time
 	seq               int
-	health            []HealthSample
+	health            healthrecord.Record[int]
 	// joined is when each member became one: a droplet added to a running load balancer must pass its health
 	// checks before it counts.
 	joined map[int]time.Time
 }
 
-// HealthSample is the set of a load balancer's healthy members from At on.
-type HealthSample struct {
-	At      time.Time
-	Healthy []int
-}
+// HealthSample is the set of a load balancer's healthy members (droplet IDs) from At on.
+type HealthSample = healthrecord.Sample[int]
 
 // lbSettings are the fields of a load balancer request stored as sent, with DigitalOcean's defaults.
 var lbSettings = map[string]any{"algorithm": "round_robin", "redirect_http_to_https": false, "enable_proxy_protocol": false,
@@ -76,10 +75,7 @@ func (s *Server) healthy(lb *loadBalancer, now time.Time) []int {
 // recordHealthLocked adds a sample to every load balancer whose healthy set changed.
 func (s *Server) recordHealthLocked(now time.Time) {
 	for _, lb := range s.st.lbs {
-		h := s.healthy(lb, now)
-		if n := len(lb.health); n == 0 || !slices.Equal(lb.health[n-1].Healthy, h) {
-			lb.health = append(lb.health, HealthSample{At: now, Healthy: h})
-		}
+		lb.health.Observe(now, s.healthy(lb, now))
 	}
 }
 
@@ -93,40 +89,14 @@ func (s *Server) LoadBalancerHealth(id string) []HealthSample {
 	if !found {
 		return nil
 	}
-	out := make([]HealthSample, len(lb.health))
-	for i, h := range lb.health {
-		out[i] = HealthSample{At: h.At, Healthy: slices.Clone(h.Healthy)}
-	}
-	return out
+	return lb.health.Clone()
 }
 
 // MinHealthySince is the fewest healthy members the load balancer had from t on, counted from the first moment
 // after t that it had one: a rolling deploy that never left it without a healthy droplet gives at least 1, one that
 // did gives 0. It is -1 when the load balancer had no healthy member at any time from t on (or does not exist).
 func (s *Server) MinHealthySince(id string, t time.Time) int {
-	return minHealthy(s.LoadBalancerHealth(id), t)
-}
-
-// minHealthy is MinHealthySince over a health record: the state at t is the last sample at or before t, and the
-// later samples follow it.
-func minHealthy(record []HealthSample, t time.Time) int {
-	from := 0
-	for i, h := range record {
-		if !h.At.After(t) {
-			from = i
-		}
-	}
-	least, seen := -1, false
-	for _, h := range record[from:] {
-		if !seen && len(h.Healthy) == 0 {
-			continue
-		}
-		if !seen || len(h.Healthy) < least {
-			least = len(h.Healthy)
-		}
-		seen = true
-	}
-	return least
+	return healthrecord.MinSince(s.LoadBalancerHealth(id), t)
 }
 
 func (s *Server) lbView(lb *loadBalancer, now time.Time) map[string]any {

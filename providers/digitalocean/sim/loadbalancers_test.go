@@ -231,40 +231,6 @@ func TestDomains(t *testing.T) {
 	}
 }
 
-func TestMinHealthy(t *testing.T) {
-	t.Parallel()
-	at := func(s int) time.Time { return time.Unix(1000+int64(s), 0) }
-	rec := func(counts ...int) []HealthSample {
-		var out []HealthSample
-		for i, n := range counts {
-			out = append(out, HealthSample{At: at(i * 10), Healthy: make([]int, n)})
-		}
-		return out
-	}
-	tests := []struct {
-		name   string
-		record []HealthSample
-		since  time.Time
-		want   int
-	}{
-		{"empty", nil, at(0), -1},
-		{"never healthy", rec(0, 0), at(0), -1},
-		{"rolling", rec(0, 1, 2, 1, 2, 1), at(0), 1},
-		{"gap", rec(0, 1, 0, 1), at(0), 0},
-		{"gap before since", rec(0, 1, 0, 1, 2, 1), at(25), 1},
-		{"state at since counts", rec(1, 2, 0), at(15), 0},
-		{"since after a healthy state", rec(2, 1), at(100), 1},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			if got := minHealthy(tc.record, tc.since); got != tc.want {
-				t.Errorf("minHealthy = %d, want %d", got, tc.want)
-			}
-		})
-	}
-}
-
 // TestJoiningMemberMustPassChecks adds an active droplet to a running load balancer: it counts as healthy only
 // HealthyAfter after it joined, as a health check would find it, and stops counting while powered off.
 func TestJoiningMemberMustPassChecks(t *testing.T) {

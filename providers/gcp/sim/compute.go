@@ -53,6 +53,13 @@ func (s *Server) scoped(req *request, hr *http.Request, sc scope, rest []string)
 	defer s.mu.Unlock()
 	now := s.opts.Now()
 	s.advanceLocked(now)
+	resp := s.scopedLocked(req, hr, sc, rest, now)
+	// A change of members or instances is a change of health: record it at the time of the request that made it.
+	s.recordHealthLocked(now)
+	return resp
+}
+
+func (s *Server) scopedLocked(req *request, hr *http.Request, sc scope, rest []string, now time.Time) response {
 	if e := s.st.checkScope(sc); e != nil {
 		return fail(e)
 	}
@@ -98,6 +105,9 @@ func (s *Server) scoped(req *request, hr *http.Request, sc scope, rest []string)
 	case len(rest) == 3 && req.method == http.MethodPost:
 		if rest[2] == "listInstances" && segment == "instanceGroups" {
 			return s.listGroupInstances(req, sc, rest[1], now)
+		}
+		if rest[2] == "getHealth" && segment == "targetPools" {
+			return s.targetPoolHealth(req, sc, rest[1], now)
 		}
 		verb, known := c.verbs[rest[2]]
 		if !known {

@@ -424,11 +424,15 @@ func prepareTargetPool(_ *Server, o *object, _ scope, _ time.Time) *apiError {
 }
 
 var targetPoolVerbs = map[string]verbFunc{
-	"addInstance": func(_ *Server, o *object, sc scope, body map[string]any, _ time.Time) *apiError {
+	"addInstance": func(s *Server, o *object, sc scope, body map[string]any, now time.Time) *apiError {
 		cur := listOf(o.data["instances"])
 		for _, raw := range listOf(body["instances"]) {
 			m, _ := raw.(map[string]any)
-			link, _ := m["instance"].(string)
+			ref, _ := m["instance"].(string)
+			link, e := s.resolve(sc, "instance", ref)
+			if e != nil {
+				return e
+			}
 			if !strings.Contains(link, "/zones/"+sc.name+"-") {
 				return invalid("Invalid value for field 'instances': '%s'. The instance must be in a zone of region %s", link, sc.name)
 			}
@@ -436,19 +440,29 @@ var targetPoolVerbs = map[string]verbFunc{
 				return errf(http.StatusBadRequest, "alreadyExists", "Resource '%s' is already a member of '%s'", link, o.path)
 			}
 			cur = append(cur, link)
+			if o.joined == nil {
+				o.joined = map[string]time.Time{}
+			}
+			o.joined[link] = now
 		}
 		o.data["instances"] = cur
 		return nil
 	},
-	"removeInstance": func(_ *Server, o *object, _ scope, body map[string]any, _ time.Time) *apiError {
+	"removeInstance": func(_ *Server, o *object, sc scope, body map[string]any, _ time.Time) *apiError {
 		cur := listOf(o.data["instances"])
 		for _, raw := range listOf(body["instances"]) {
 			m, _ := raw.(map[string]any)
-			link, _ := m["instance"].(string)
+			ref, _ := m["instance"].(string)
+			// An instance deleted already may still be named: the link need not resolve.
+			link := ref
+			if p, ok := objectPath(sc, ref); ok {
+				link = linkBase + p
+			}
 			if !refersTo(cur, link) {
 				return errf(http.StatusBadRequest, "invalid", "Resource '%s' is not a member of '%s'", link, o.path)
 			}
 			cur = without(cur, link)
+			delete(o.joined, link)
 		}
 		o.data["instances"] = cur
 		return nil

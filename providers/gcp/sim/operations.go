@@ -139,6 +139,7 @@ func (s *Server) advanceLocked(now time.Time) {
 				o.next, o.until = "RUNNING", o.until.Add(s.timing.InstanceStart/2)
 			case "RUNNING":
 				o.next = ""
+				o.upSince = o.until
 				o.data["lastStartTimestamp"] = timestamp(o.until)
 			default:
 				o.next = ""

@@ -49,15 +49,8 @@ func (s *Server) resolveRefs(sc scope, v any, key string) *apiError {
 
 // resolve turns a reference into a full selfLink and checks that it names something that exists.
 func (s *Server) resolve(sc scope, field, ref string) (string, *apiError) {
-	p := ref
-	for _, prefix := range []string{linkBase, "https://compute.googleapis.com/compute/v1/", "https://www.googleapis.com/compute/beta/"} {
-		p = strings.TrimPrefix(p, prefix)
-	}
-	switch {
-	case strings.HasPrefix(p, "projects/"):
-	case strings.HasPrefix(p, "global/"), strings.HasPrefix(p, "regions/"), strings.HasPrefix(p, "zones/"):
-		p = "projects/" + sc.project + "/" + p
-	default:
+	p, ok := objectPath(sc, ref)
+	if !ok {
 		return "", invalid("Invalid value for field 'resource.%s': '%s'. The URL is malformed.", field, ref)
 	}
 	parts := strings.Split(p, "/")
@@ -92,4 +85,21 @@ func (s *Server) resolve(sc scope, field, ref string) (string, *apiError) {
 		return "", errf(http.StatusNotFound, "notFound", "The resource '%s' was not found", p)
 	}
 	return linkBase + p, nil
+}
+
+// objectPath turns a full or partial URL into an object's path ("projects/p/zones/z/instances/n"), without
+// checking that the object exists.
+func objectPath(sc scope, ref string) (string, bool) {
+	p := ref
+	for _, prefix := range []string{linkBase, "https://compute.googleapis.com/compute/v1/", "https://www.googleapis.com/compute/beta/"} {
+		p = strings.TrimPrefix(p, prefix)
+	}
+	switch {
+	case strings.HasPrefix(p, "projects/"):
+	case strings.HasPrefix(p, "global/"), strings.HasPrefix(p, "regions/"), strings.HasPrefix(p, "zones/"):
+		p = "projects/" + sc.project + "/" + p
+	default:
+		return "", false
+	}
+	return p, true
 }

@@ -66,6 +66,9 @@ type Timing struct {
 	InstanceStop time.Duration
 	// ChangeDone is how long a Cloud DNS change stays pending (default 200ms).
 	ChangeDone time.Duration
+	// HealthyAfter is how long after an instance is RUNNING (or added to a target pool, if later) the pool's
+	// health checks find it healthy (default 300ms).
+	HealthyAfter time.Duration
 }
 
 func (t Timing) withDefaults() Timing {
@@ -79,6 +82,7 @@ func (t Timing) withDefaults() Timing {
 	def(&t.InstanceStart, 500*time.Millisecond)
 	def(&t.InstanceStop, 300*time.Millisecond)
 	def(&t.ChangeDone, 200*time.Millisecond)
+	def(&t.HealthyAfter, 300*time.Millisecond)
 	return t
 }
 

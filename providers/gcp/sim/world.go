@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"github.com/infrago/infra/internal/healthrecord"
+
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -43,6 +45,11 @@ type object struct {
 	next  string
 	// members are the instances of an instance group, by link.
 	members []string
+	// upSince is when an instance last became RUNNING.
+	upSince time.Time
+	// joined is when each instance (by link) joined a target pool; health is the pool's health record.
+	joined map[string]time.Time
+	health healthrecord.Record[string]
 }
 
 func (w *world) nextSeq() int {

@@ -7,8 +7,8 @@ import (
 )
 
 // TargetGroupAttachment is a target registered with an Elastic Load Balancing v2 target group: an instance ID
-// (or an address, for groups of target type ip) and optionally a port. Any change replaces it. Its ID is
-// "<target group ARN>,<target ID>[,<port>]", which is also what importing it takes. Registering is
+// (or an address, for groups of target type ip) and optionally a port. Any change of the target replaces it.
+// Its ID is "<target group ARN>,<target ID>[,<port>]", which is also what importing it takes. Registering is
 // idempotent, so a create cut off by a crash is simply repeated.
 type TargetGroupAttachment struct {
 	infra.CustomResourceState
@@ -19,6 +19,11 @@ type TargetGroupAttachment struct {
 	TargetGroupARN infra.Output[string]
 	// TargetID is the instance ID (i-...) or, for a group of target type ip, the IP address of the target.
 	TargetID infra.Output[string]
+	// WaitHealthy says whether creating the attachment finishes only once the target passes the target
+	// group's health checks (state healthy in DescribeTargetHealth), so that what depends on it, such as the
+	// next instance of a rolling deploy, waits until it serves. The target group must be behind a listener. A
+	// change affects only later creates.
+	WaitHealthy infra.Output[bool]
 }
 
 // TargetGroupAttachmentArgs are the arguments of NewTargetGroupAttachment.
@@ -31,6 +36,11 @@ type TargetGroupAttachmentArgs struct {
 	// TargetID is the instance ID (i-...) or, for a group of target type ip, the IP address of the target.
 	// Required. Changing it replaces the resource.
 	TargetID infra.Input[string]
+	// WaitHealthy says whether creating the attachment finishes only once the target passes the target
+	// group's health checks (state healthy in DescribeTargetHealth), so that what depends on it, such as the
+	// next instance of a rolling deploy, waits until it serves. The target group must be behind a listener. A
+	// change affects only later creates. Defaults to false.
+	WaitHealthy infra.Input[bool]
 }
 
 // NewTargetGroupAttachment registers a TargetGroupAttachment resource named name.
@@ -48,6 +58,7 @@ func NewTargetGroupAttachment(ctx *infra.Context, name string, args *TargetGroup
 		"port":           infra.Prop(args.Port),
 		"targetGroupArn": infra.Prop(args.TargetGroupARN),
 		"targetId":       infra.Prop(args.TargetID),
+		"waitHealthy":    infra.Prop(args.WaitHealthy),
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -56,5 +67,6 @@ func NewTargetGroupAttachment(ctx *infra.Context, name string, args *TargetGroup
 	r.Port = infra.OutputProp[int](reg, "port")
 	r.TargetGroupARN = infra.OutputProp[string](reg, "targetGroupArn")
 	r.TargetID = infra.OutputProp[string](reg, "targetId")
+	r.WaitHealthy = infra.OutputProp[bool](reg, "waitHealthy")
 	return r, nil
 }

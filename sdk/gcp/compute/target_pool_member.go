@@ -6,8 +6,8 @@ import (
 	"github.com/infrago/infra/sdk/infra"
 )
 
-// TargetPoolMember is an instance's membership of a target pool (addInstance, removeInstance). Any change
-// replaces it. Import it by the pool's and the instance's paths joined by a comma.
+// TargetPoolMember is an instance's membership of a target pool (addInstance, removeInstance). A change of
+// the pool or the instance replaces it. Import it by the pool's and the instance's paths joined by a comma.
 type TargetPoolMember struct {
 	infra.CustomResourceState
 
@@ -15,6 +15,10 @@ type TargetPoolMember struct {
 	Instance infra.Output[string]
 	// TargetPool is the pool, by path (a gcp:compute:TargetPool's ID).
 	TargetPool infra.Output[string]
+	// WaitHealthy says whether creating the membership finishes only once the pool's health checks find the
+	// instance HEALTHY (targetPools.getHealth), so that what depends on it, such as the next instance of a
+	// rolling deploy, waits until it serves. A change affects only later creates.
+	WaitHealthy infra.Output[bool]
 }
 
 // TargetPoolMemberArgs are the arguments of NewTargetPoolMember.
@@ -25,6 +29,10 @@ type TargetPoolMemberArgs struct {
 	// TargetPool is the pool, by path (a gcp:compute:TargetPool's ID). Required. Changing it replaces the
 	// resource.
 	TargetPool infra.Input[string]
+	// WaitHealthy says whether creating the membership finishes only once the pool's health checks find the
+	// instance HEALTHY (targetPools.getHealth), so that what depends on it, such as the next instance of a
+	// rolling deploy, waits until it serves. A change affects only later creates. Defaults to false.
+	WaitHealthy infra.Input[bool]
 }
 
 // NewTargetPoolMember registers a TargetPoolMember resource named name.
@@ -39,8 +47,9 @@ func NewTargetPoolMember(ctx *infra.Context, name string, args *TargetPoolMember
 		return nil, infra.MissingArgError("gcp:compute:TargetPoolMember", name, "TargetPool")
 	}
 	reg, err := ctx.RegisterResource("gcp:compute:TargetPoolMember", name, infra.Props{
-		"instance":   infra.Prop(args.Instance),
-		"targetPool": infra.Prop(args.TargetPool),
+		"instance":    infra.Prop(args.Instance),
+		"targetPool":  infra.Prop(args.TargetPool),
+		"waitHealthy": infra.Prop(args.WaitHealthy),
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -48,5 +57,6 @@ func NewTargetPoolMember(ctx *infra.Context, name string, args *TargetPoolMember
 	r := &TargetPoolMember{CustomResourceState: reg.CustomState()}
 	r.Instance = infra.OutputProp[string](reg, "instance")
 	r.TargetPool = infra.OutputProp[string](reg, "targetPool")
+	r.WaitHealthy = infra.OutputProp[bool](reg, "waitHealthy")
 	return r, nil
 }
