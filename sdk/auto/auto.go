@@ -31,10 +31,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/infrago/infra/sdk/infra"
 	"github.com/infrago/infra/sdk/protocol"
 )
+
+// interruptGrace is how long a CLI interrupted by a cancelled context has to save its state before it is killed.
+const interruptGrace = 2 * time.Minute
 
 // Workspace is one project the automation API drives.
 type Workspace struct {
@@ -190,6 +194,10 @@ func (w *Workspace) run(ctx context.Context, op, stack string, c command) (*outp
 		args = append(args, "--stack", stack)
 	}
 	cmd := exec.CommandContext(ctx, w.bin, args...)
+	// A cancelled context interrupts the CLI as Ctrl-C does: it starts no new steps, lets those in flight finish
+	// and saves the state. Only a CLI still running a while later is killed.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = interruptGrace
 	cmd.Dir = w.dir
 	cmd.Env = append(os.Environ(), w.env...)
 	cmd.Env = append(cmd.Env, "CI=1", "NO_COLOR=1")
