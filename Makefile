@@ -6,6 +6,8 @@ STATICCHECK_VERSION ?= v0.8.2
 # The lean binaries that serve the built-in providers (cmd/infra-builtin-*). bin/infra records their Go build
 # IDs and serves each provider from its binary only when the file beside it has that ID; otherwise from itself.
 BUILTINS := core aws gcp digitalocean
+# Components are Go modules of their own (as a team's would be): their tests run in their directories.
+COMPONENTS := components/webcluster
 
 .PHONY: build test demo lint proto gen bench clean
 
@@ -14,10 +16,11 @@ build:
 	$(GO) build -o bin/ $(BUILTINS:%=./cmd/infra-builtin-%)
 	$(GO) build -ldflags "$(LDFLAGS) -X main.builtinBinaries=$$(for b in $(BUILTINS); do printf 'infra-builtin-%s=%s,' $$b "$$($(GO) tool buildid bin/infra-builtin-$$b)"; done)" -o bin/infra ./cmd/infra
 
-## test: every test, including the integration tests that drive bin/infra, the state backends against real servers (scripts/test-services.sh), and a check that generated code is fresh
+## test: every test (the components' modules too), including the integration tests that drive bin/infra, the state backends against real servers (scripts/test-services.sh), and a check that generated code is fresh
 test: build
 	$(GO) run ./internal/gen -check
 	GO=$(GO) sh scripts/test-services.sh $(GO) test -count=1 -timeout 25m ./...
+	for c in $(COMPONENTS); do (cd $$c && INFRA_BIN=$(CURDIR)/bin/infra $(GO) test -count=1 -timeout 10m ./...) || exit 1; done
 
 ## demo: run examples/hello end to end on the built-in providers (no cloud account needed)
 demo: build
@@ -28,6 +31,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	for c in $(COMPONENTS); do (cd $$c && $(GO) vet ./... && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...) || exit 1; done
 
 ## bench: whole-process benchmarks of bin/infra (create, preview, no-change up, update-all, destroy over wide, chain and fan stacks; the latency, refresh and display cases; the peers cases against terraform or tofu when one is on PATH), checked against the targets in docs/performance.md and written to bench/out/results.json; `make bench BENCH=wide:1000` runs one case. The full run (no BENCH) also runs the display renderers' Go benchmarks.
 bench: build
