@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,9 +27,9 @@ func (a *app) simCommand() *cobra.Command {
 		Long: `Run a stateful simulator of a cloud's own API on a loopback port, so that programs can
 be previewed, deployed and destroyed with no cloud account. The providers talk to it
 with their real SDKs; only the endpoint changes.`,
-		Example: "  infra sim aws\n  infra sim gcp\n  infra sim digitalocean",
+		Example: "  infra sim aws\n  infra sim gcp\n  infra sim digitalocean\n  infra sim all",
 	}
-	cmd.AddCommand(a.simAWSCommand(), a.simGCPCommand(), a.simDigitalOceanCommand())
+	cmd.AddCommand(a.simAWSCommand(), a.simGCPCommand(), a.simDigitalOceanCommand(), a.simAllCommand())
 	return cmd
 }
 
@@ -67,22 +68,57 @@ func (c simCommonFlags) requestLog(stderr io.Writer) func(string) {
 	return func(line string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05.000"), line) }
 }
 
-// serveSim serves one simulator until ctx is done or the process is interrupted: start begins serving, banner
-// says how to use the simulator at its URL, and name ("AWS simulator") titles the messages.
-func serveSim(ctx context.Context, stdout io.Writer, name string, start func(context.Context) (*simserve.Listening, error),
-	banner func(url string) string) error {
+// simulator is one cloud's simulator ready to serve: name ("AWS simulator") titles its messages, start begins
+// serving, and banner says how to use it at its URL.
+type simulator struct {
+	name   string
+	start  func(context.Context) (*simserve.Listening, error)
+	banner func(url string) string
+}
+
+// serveSims serves the simulators until ctx is done, the process is interrupted or one of them stops.
+func serveSims(ctx context.Context, stdout io.Writer, sims ...simulator) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	l, err := start(ctx)
-	if err != nil {
+	var ls []*simserve.Listening
+	closeAll := func() error {
+		var errs []error
+		for i, l := range ls {
+			if err := l.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", sims[i].name, err))
+			}
+		}
+		return errors.Join(errs...)
+	}
+	for _, s := range sims {
+		l, err := s.start(ctx)
+		if err != nil {
+			return errors.Join(fmt.Errorf("start the %s: %w", s.name, err), closeAll())
+		}
+		ls = append(ls, l)
+	}
+	for i, l := range ls {
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		fmt.Fprintf(stdout, "%s listening on %s\n%s", sims[i].name, l.URL, sims[i].banner(l.URL))
+	}
+	// Every listener ends when ctx does; one that ends sooner failed, and the others stop with it.
+	stopped := make(chan struct{}, len(ls))
+	for _, l := range ls {
+		go func() {
+			<-l.Done()
+			stopped <- struct{}{}
+		}()
+	}
+	<-stopped
+	stop()
+	if err := closeAll(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s listening on %s\n%s", name, l.URL, banner(l.URL))
-	<-l.Done()
-	if err := l.Close(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+	for _, s := range sims {
+		fmt.Fprintf(stdout, "%s stopped.\n", s.name)
 	}
-	fmt.Fprintf(stdout, "%s stopped.\n", name)
 	return nil
 }
 
@@ -120,8 +156,13 @@ Stop it with Ctrl-C.`,
 			return runAWSSim(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
 		},
 	}
-	fl := cmd.Flags()
-	f.register(fl, simFlagHelp{listen: "127.0.0.1:4566",
+	f.register(cmd.Flags())
+	return cmd
+}
+
+// register declares the flags of `infra sim aws` on fl, each set to its default.
+func (f *simFlags) register(fl *pflag.FlagSet) {
+	f.simCommonFlags.register(fl, simFlagHelp{listen: "127.0.0.1:4566",
 		throttle: "the share of requests refused with the service's throttling error (0 to 1)",
 		errors:   "the share of requests refused with a 5xx server error (0 to 1)",
 		pageSize: "cap every page of a paginated call at this many items (0: AWS's own limits)"})
@@ -131,11 +172,19 @@ Stop it with Ctrl-C.`,
 	fl.DurationVar(&f.instanceStop, "instance-stop", 500*time.Millisecond, "how long an instance takes to stop or terminate")
 	fl.DurationVar(&f.lbActive, "lb-active", time.Second, "how long a load balancer stays provisioning")
 	fl.DurationVar(&f.changeSync, "change-sync", 500*time.Millisecond, "how long a Route 53 change stays PENDING")
-	return cmd
 }
 
 // runAWSSim serves the AWS simulator until ctx is done or the process is interrupted.
 func runAWSSim(ctx context.Context, stdout, stderr io.Writer, f simFlags) error {
+	s, err := newAWSSim(f, stderr)
+	if err != nil {
+		return err
+	}
+	return serveSims(ctx, stdout, s)
+}
+
+// newAWSSim is the AWS simulator f describes, logging requests to stderr.
+func newAWSSim(f simFlags, stderr io.Writer) (simulator, error) {
 	opts := sim.Options{
 		Listen: f.listen, Region: f.region, PageSize: f.pageSize,
 		Faults: sim.Faults{ThrottleRate: f.throttle, ErrorRate: f.errors, Latency: sim.Duration(f.latency),
@@ -144,16 +193,16 @@ func runAWSSim(ctx context.Context, stdout, stderr io.Writer, f simFlags) error 
 		Log:    f.requestLog(stderr),
 	}
 	if err := opts.Validate(); err != nil {
-		return fmt.Errorf("infra sim aws: %w", err)
+		return simulator{}, fmt.Errorf("infra sim aws: %w", err)
 	}
 	// KMS is served on the same listener, so that a stack's awskms secrets provider can use the simulator too.
 	kms, err := awskms.New(awskms.Options{Region: f.region, AccountID: sim.DefaultAccountID})
 	if err != nil {
-		return fmt.Errorf("infra sim aws: %w", err)
+		return simulator{}, fmt.Errorf("infra sim aws: %w", err)
 	}
 	opts.KMS = kms
 	s := sim.New(opts)
-	return serveSim(ctx, stdout, "AWS simulator", s.Start, func(url string) string {
+	return simulator{name: "AWS simulator", start: s.Start, banner: func(url string) string {
 		return fmt.Sprintf(`  services: EC2, Elastic Load Balancing v2, Route 53, KMS; region %[2]s; account %[3]s
   faults:   %[4]s
 
@@ -170,5 +219,5 @@ Or any AWS SDK or CLI:
 Status: curl %[1]s/_sim/status    Faults: curl -X PUT %[1]s/_sim/faults -d '{"throttle":0.2}'
 Press Ctrl-C to stop (everything it holds is forgotten).
 `, url, s.Region(), s.AccountID(), s.Faults())
-	})
+	}}, nil
 }

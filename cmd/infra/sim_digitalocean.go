@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	dosim "github.com/infrago/infra/providers/digitalocean/sim"
 )
@@ -49,8 +50,13 @@ Stop it with Ctrl-C.`,
 			return runDigitalOceanSim(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
 		},
 	}
-	fl := cmd.Flags()
-	f.register(fl, simFlagHelp{listen: "127.0.0.1:8086",
+	f.register(cmd.Flags())
+	return cmd
+}
+
+// register declares the flags of `infra sim digitalocean` on fl, each set to its default.
+func (f *doSimFlags) register(fl *pflag.FlagSet) {
+	f.simCommonFlags.register(fl, simFlagHelp{listen: "127.0.0.1:8086",
 		throttle: "the share of requests refused with 429 too_many_requests and a Retry-After header (0 to 1)",
 		errors:   "the share of requests refused with 500 server_error (0 to 1)",
 		pageSize: "cap per_page of every list at this many items (0: DigitalOcean's own 200)"})
@@ -62,11 +68,19 @@ Stop it with Ctrl-C.`,
 	fl.DurationVar(&f.actionComplete, "action-complete", 200*time.Millisecond, "how long an action stays in-progress")
 	fl.DurationVar(&f.lbActive, "lb-active", 500*time.Millisecond, "how long a new load balancer stays new before it is active")
 	fl.DurationVar(&f.healthyAfter, "healthy-after", 300*time.Millisecond, "how long after a droplet is active its load balancers count it healthy")
-	return cmd
 }
 
 // runDigitalOceanSim serves the DigitalOcean simulator until ctx is done or the process is interrupted.
 func runDigitalOceanSim(ctx context.Context, stdout, stderr io.Writer, f doSimFlags) error {
+	s, err := newDigitalOceanSim(f, stderr)
+	if err != nil {
+		return err
+	}
+	return serveSims(ctx, stdout, s)
+}
+
+// newDigitalOceanSim is the DigitalOcean simulator f describes, logging requests to stderr.
+func newDigitalOceanSim(f doSimFlags, stderr io.Writer) (simulator, error) {
 	opts := dosim.Options{Listen: f.listen, Token: f.token, Regions: f.regions, PageSize: f.pageSize,
 		Faults: dosim.Faults{RateLimitRate: f.throttle, RetryAfter: dosim.Duration(f.retryAfter), ErrorRate: f.errors,
 			Latency: dosim.Duration(f.latency), LatencyJitter: dosim.Duration(f.jitter), NotFoundAfterCreate: dosim.Duration(f.window)},
@@ -74,14 +88,14 @@ func runDigitalOceanSim(ctx context.Context, stdout, stderr io.Writer, f doSimFl
 			HealthyAfter: f.healthyAfter},
 		Log: f.requestLog(stderr)}
 	if err := opts.Validate(); err != nil {
-		return fmt.Errorf("infra sim digitalocean: %w", err)
+		return simulator{}, fmt.Errorf("infra sim digitalocean: %w", err)
 	}
 	token := f.token
 	if token == "" {
 		token = dosim.DefaultToken
 	}
 	s := dosim.New(opts)
-	return serveSim(ctx, stdout, "DigitalOcean simulator", s.Start, func(url string) string {
+	return simulator{name: "DigitalOcean simulator", start: s.Start, banner: func(url string) string {
 		return fmt.Sprintf(`  services: DigitalOcean API v2 (droplets, actions, reserved IPs, VPCs, SSH keys, tags,
             load balancers, firewalls, domains); regions %[3]v
   token:    %[2]s
@@ -97,5 +111,5 @@ Or godo (godo.SetBaseURL) or curl:
 Status: curl %[1]s/_sim/status    Faults: curl -X PUT %[1]s/_sim/faults -d '{"rateLimit":0.2}'
 Press Ctrl-C to stop (everything it holds is forgotten).
 `, url, token, s.Regions(), s.Faults())
-	})
+	}}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	gcpsim "github.com/infrago/infra/providers/gcp/sim"
 )
@@ -43,8 +44,13 @@ Stop it with Ctrl-C.`,
 			return runGCPSim(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
 		},
 	}
-	fl := cmd.Flags()
-	f.register(fl, simFlagHelp{listen: "127.0.0.1:8085",
+	f.register(cmd.Flags())
+	return cmd
+}
+
+// register declares the flags of `infra sim gcp` on fl, each set to its default.
+func (f *gcpSimFlags) register(fl *pflag.FlagSet) {
+	f.simCommonFlags.register(fl, simFlagHelp{listen: "127.0.0.1:8085",
 		throttle: "the share of requests refused with 429 rateLimitExceeded (0 to 1)",
 		errors:   "the share of requests refused with 503 backendError (0 to 1)",
 		pageSize: "cap every page of a list at this many items (0: Google's own 500)"})
@@ -53,20 +59,28 @@ Stop it with Ctrl-C.`,
 	fl.DurationVar(&f.window, "not-found-window", 0, "how long a new object answers 404 after its insert")
 	fl.DurationVar(&f.opRunning, "operation-time", 200*time.Millisecond, "how long an operation stays RUNNING")
 	fl.DurationVar(&f.instanceStart, "instance-start", 500*time.Millisecond, "how long an instance takes from PROVISIONING to RUNNING")
-	return cmd
 }
 
 // runGCPSim serves the Google Cloud simulator until ctx is done or the process is interrupted.
 func runGCPSim(ctx context.Context, stdout, stderr io.Writer, f gcpSimFlags) error {
+	s, err := newGCPSim(f, stderr)
+	if err != nil {
+		return err
+	}
+	return serveSims(ctx, stdout, s)
+}
+
+// newGCPSim is the Google Cloud simulator f describes, logging requests to stderr.
+func newGCPSim(f gcpSimFlags, stderr io.Writer) (simulator, error) {
 	opts := gcpsim.Options{Listen: f.listen, Projects: []string{f.project}, PageSize: f.pageSize,
 		Faults: gcpsim.Faults{ThrottleRate: f.throttle, ErrorRate: f.errors, Latency: gcpsim.Duration(f.latency),
 			LatencyJitter: gcpsim.Duration(f.jitter), SlowOperations: gcpsim.Duration(f.slowOps), NotFoundWindow: gcpsim.Duration(f.window)},
 		Timing: gcpsim.Timing{OperationRunning: f.opRunning, InstanceStart: f.instanceStart}, Log: f.requestLog(stderr)}
 	if err := opts.Validate(); err != nil {
-		return fmt.Errorf("infra sim gcp: %w", err)
+		return simulator{}, fmt.Errorf("infra sim gcp: %w", err)
 	}
 	s := gcpsim.New(opts)
-	return serveSim(ctx, stdout, "Google Cloud simulator", s.Start, func(url string) string {
+	return simulator{name: "Google Cloud simulator", start: s.Start, banner: func(url string) string {
 		return fmt.Sprintf(`  services: Compute Engine v1, Cloud DNS v1; project %[2]s; regions %[3]v
   faults:   %[4]s
 
@@ -79,5 +93,5 @@ Point a stack's gcp provider at it:
 Status: curl %[1]s/_sim/status    Faults: curl -X PUT %[1]s/_sim/faults -d '{"throttle":0.2}'
 Press Ctrl-C to stop (everything it holds is forgotten).
 `, url, f.project, s.Regions(), s.Faults())
-	})
+	}}, nil
 }
