@@ -88,6 +88,25 @@ func StackOutput[T any](r *StackReference, name string) (Output[T], error) {
 	return Output[T]{s: resolvedState(t, v.ContainsSecrets())}, nil
 }
 
+// StackValue is the named output of a referenced stack decoded as T, as a plain Go value. A stack reference's
+// outputs are known while the program runs, so unlike an Output it can decide what to declare: how many records
+// to make, which clouds to cover. A secret output is refused (its value would lose its secrecy): read it with
+// StackOutput.
+func StackValue[T any](r *StackReference, name string) (T, error) {
+	var t T
+	v, ok := r.outputs[name]
+	if !ok {
+		return t, fmt.Errorf("stack %s has no output %q (it has: %v)", r.name, name, r.OutputNames())
+	}
+	if v.ContainsSecrets() {
+		return t, fmt.Errorf("output %q of stack %s is a secret: read it with infra.StackOutput, which keeps it secret", name, r.name)
+	}
+	if err := resource.ToGo(v, &t); err != nil {
+		return t, fmt.Errorf("output %q of stack %s: %w", name, r.name, err)
+	}
+	return t, nil
+}
+
 // SecretsFile is a sops-encrypted file (YAML, JSON or dotenv) the engine decrypted for the program. Every value
 // in it is a secret.
 type SecretsFile struct {

@@ -175,6 +175,68 @@ func TestFailures(t *testing.T) {
 	}
 }
 
+// TestStackValue: a referenced stack's outputs decide what a program declares; a secret one is refused as a plain
+// value, and a missing or mistyped one is named.
+func TestStackValue(t *testing.T) {
+	t.Parallel()
+	outputs := resource.PropertyMap{
+		"zones": resource.NewList([]resource.PropertyValue{resource.NewString("a"), resource.NewString("b")}),
+		"site":  resource.NewMap(resource.PropertyMap{"url": resource.NewString("http://www.example.com/"), "port": resource.NewNumber(80)}),
+		"key":   resource.MakeSecret(resource.NewString("hunter2")),
+	}
+	type site struct {
+		URL  string `infra:"url"`
+		Port int
+	}
+	prog := func(ctx *infra.Context) error {
+		ref, err := infra.NewStackReference(ctx, "network/prod")
+		if err != nil {
+			return err
+		}
+		zones, err := infra.StackValue[[]string](ref, "zones")
+		if err != nil {
+			return err
+		}
+		s, err := infra.StackValue[site](ref, "site")
+		if err != nil {
+			return err
+		}
+		for _, z := range zones {
+			ctx.Export(z, infra.Val(s.URL+z))
+		}
+		ctx.Export("port", infra.Val(s.Port))
+		return nil
+	}
+	res := infratest.Run(t, prog, infratest.Mocks{StackOutputs: func(string) (resource.PropertyMap, error) { return outputs, nil }})
+	for name, want := range map[string]string{"a": "http://www.example.com/a", "b": "http://www.example.com/b"} {
+		if v, _ := res.Output(name); v.StringValue() != want {
+			t.Errorf("output %s = %v, want %s", name, v, want)
+		}
+	}
+	if v, _ := res.Output("port"); v.NumberValue() != 80 {
+		t.Errorf("port = %v", v)
+	}
+	for _, c := range []struct {
+		read func(*infra.StackReference) error
+		want string
+	}{
+		{func(r *infra.StackReference) error { _, err := infra.StackValue[string](r, "key"); return err }, "is a secret: read it with infra.StackOutput"},
+		{func(r *infra.StackReference) error { _, err := infra.StackValue[string](r, "nope"); return err }, `has no output "nope" (it has: [key site zones])`},
+		{func(r *infra.StackReference) error { _, err := infra.StackValue[int](r, "zones"); return err }, `output "zones" of stack network/prod`},
+	} {
+		_, err := infratest.RunErr(func(ctx *infra.Context) error {
+			ref, err := infra.NewStackReference(ctx, "network/prod")
+			if err != nil {
+				return err
+			}
+			return c.read(ref)
+		}, infratest.Mocks{StackOutputs: func(string) (resource.PropertyMap, error) { return outputs, nil }})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want an error with %q", err, c.want)
+		}
+	}
+}
+
 func TestCallsAndStackReferences(t *testing.T) {
 	t.Parallel()
 	prog := func(ctx *infra.Context) error {
