@@ -66,13 +66,21 @@ func maxWait(ctx context.Context) time.Duration {
 	return defaultWait
 }
 
-// delays returns a waiter's MinDelay and MaxDelay: the configured poll interval growing to ten times it, or
-// zero for the SDK waiter's defaults.
+// delays returns the configured poll interval and ten times it, the most a wait grows to; zero when pollInterval
+// is unset.
 func (c *clients) delays() (time.Duration, time.Duration) {
 	if c.poll <= 0 {
 		return 0, 0
 	}
 	return c.poll, 10 * c.poll
+}
+
+// tuneWaiter sets an SDK waiter's MinDelay and MaxDelay from the configured poll interval, and leaves the
+// waiter's own defaults when pollInterval is unset: a waiter refuses a zero MinDelay.
+func (c *clients) tuneWaiter(minDelay, maxDelay *time.Duration) {
+	if lo, hi := c.delays(); lo > 0 {
+		*minDelay, *maxDelay = lo, hi
+	}
 }
 
 // waitErr describes a failed wait, naming what was awaited.

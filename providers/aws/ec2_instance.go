@@ -126,8 +126,7 @@ func (r *instanceResource) Create(ctx context.Context, req provider.CreateReques
 
 // waitRunning waits until the instance runs and returns it as last described.
 func (r *instanceResource) waitRunning(ctx context.Context, c *clients, id string) (ec2types.Instance, string, error) {
-	lo, hi := c.delays()
-	w := ec2.NewInstanceRunningWaiter(c.ec2, func(o *ec2.InstanceRunningWaiterOptions) { o.MinDelay, o.MaxDelay = lo, hi })
+	w := ec2.NewInstanceRunningWaiter(c.ec2, func(o *ec2.InstanceRunningWaiterOptions) { c.tuneWaiter(&o.MinDelay, &o.MaxDelay) })
 	out, err := w.WaitForOutput(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, maxWait(ctx))
 	if err != nil {
 		return ec2types.Instance{}, "", waitErr("instance "+id+" to run", err)
@@ -370,8 +369,7 @@ func (r *instanceResource) resize(ctx context.Context, c *clients, id, typ strin
 	if _, err := c.ec2.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id}}); err != nil {
 		return fmt.Errorf("stop instance %s to change its type: %w", id, err)
 	}
-	lo, hi := c.delays()
-	w := ec2.NewInstanceStoppedWaiter(c.ec2, func(o *ec2.InstanceStoppedWaiterOptions) { o.MinDelay, o.MaxDelay = lo, hi })
+	w := ec2.NewInstanceStoppedWaiter(c.ec2, func(o *ec2.InstanceStoppedWaiterOptions) { c.tuneWaiter(&o.MinDelay, &o.MaxDelay) })
 	if err := w.Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, maxWait(ctx)); err != nil {
 		return waitErr("instance "+id+" to stop", err)
 	}
@@ -400,8 +398,7 @@ func (r *instanceResource) Delete(ctx context.Context, req provider.DeleteReques
 	if err != nil {
 		return fmt.Errorf("terminate instance %s: %w", req.ID, err)
 	}
-	lo, hi := c.delays()
-	w := ec2.NewInstanceTerminatedWaiter(c.ec2, func(o *ec2.InstanceTerminatedWaiterOptions) { o.MinDelay, o.MaxDelay = lo, hi })
+	w := ec2.NewInstanceTerminatedWaiter(c.ec2, func(o *ec2.InstanceTerminatedWaiterOptions) { c.tuneWaiter(&o.MinDelay, &o.MaxDelay) })
 	if err := w.Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{req.ID}}, maxWait(ctx)); err != nil && !isCode(err, "InvalidInstanceID.NotFound") {
 		return waitErr("instance "+req.ID+" to terminate", err)
 	}

@@ -170,8 +170,7 @@ func (r *loadBalancerResource) Create(ctx context.Context, req provider.CreateRe
 	}
 	lb := out.LoadBalancers[0]
 	arn := aws.ToString(lb.LoadBalancerArn)
-	lo, hi := c.delays()
-	w := elbv2.NewLoadBalancerAvailableWaiter(c.elb, func(o *elbv2.LoadBalancerAvailableWaiterOptions) { o.MinDelay, o.MaxDelay = lo, hi })
+	w := elbv2.NewLoadBalancerAvailableWaiter(c.elb, func(o *elbv2.LoadBalancerAvailableWaiterOptions) { c.tuneWaiter(&o.MinDelay, &o.MaxDelay) })
 	desc, err := w.WaitForOutput(ctx, &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: []string{arn}}, maxWait(ctx))
 	if err != nil {
 		return provider.CreateResponse[LoadBalancerState]{ID: arn, Outputs: c.lbState(in, lb, nil)}, waitErr("load balancer "+*in.Name+" to be active", err)
@@ -349,8 +348,7 @@ func (r *loadBalancerResource) Delete(ctx context.Context, req provider.DeleteRe
 	if err != nil {
 		return fmt.Errorf("delete load balancer %s: %w", req.ID, err)
 	}
-	lo, hi := c.delays()
-	w := elbv2.NewLoadBalancersDeletedWaiter(c.elb, func(o *elbv2.LoadBalancersDeletedWaiterOptions) { o.MinDelay, o.MaxDelay = lo, hi })
+	w := elbv2.NewLoadBalancersDeletedWaiter(c.elb, func(o *elbv2.LoadBalancersDeletedWaiterOptions) { c.tuneWaiter(&o.MinDelay, &o.MaxDelay) })
 	if err := w.Wait(ctx, &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: []string{req.ID}}, maxWait(ctx)); err != nil {
 		return waitErr("load balancer "+req.ID+" to be deleted", err)
 	}

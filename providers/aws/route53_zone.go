@@ -123,8 +123,7 @@ func (r *zoneResource) Create(ctx context.Context, req provider.CreateRequest[Zo
 
 // waitChange waits until a Route 53 change is INSYNC.
 func (c *clients) waitChange(ctx context.Context, id string) error {
-	lo, hi := c.delays()
-	w := route53.NewResourceRecordSetsChangedWaiter(c.r53, func(o *route53.ResourceRecordSetsChangedWaiterOptions) { o.MinDelay, o.MaxDelay = lo, hi })
+	w := route53.NewResourceRecordSetsChangedWaiter(c.r53, func(o *route53.ResourceRecordSetsChangedWaiterOptions) { c.tuneWaiter(&o.MinDelay, &o.MaxDelay) })
 	if err := w.Wait(ctx, &route53.GetChangeInput{Id: aws.String(id)}, maxWait(ctx)); err != nil {
 		return waitErr("Route 53 change "+id+" to sync", err)
 	}
