@@ -31,7 +31,9 @@ func webStack(t *testing.T) func(string) (resource.PropertyMap, error) {
 	}
 }
 
-func echo(r infratest.ResourceArgs) (string, resource.PropertyMap, error) { return r.Name + "-id", r.Inputs, nil }
+func echo(r infratest.ResourceArgs) (string, resource.PropertyMap, error) {
+	return r.Name + "-id", r.Inputs, nil
+}
 
 // TestDelegations: one NS record per name server of each cluster, under the cloud's label, each a fully
 // qualified name; www points at the primary cloud's site.
