@@ -71,7 +71,8 @@ type WebCluster struct {
 	LoadBalancer infra.Output[string]
 	// Addresses are the VMs' public IPv4 addresses, in order.
 	Addresses infra.Output[[]string]
-	// NameServers serve the cluster's DNS zone: delegate Domain to them at its parent zone's registrar.
+	// NameServers serve the cluster's DNS zone, as host names without a trailing dot on every cloud: delegate
+	// Domain to them at its parent zone's registrar.
 	NameServers infra.Output[[]string]
 	// BackendPool is what the VMs are members of, whose health gates a release: the target group's ARN on AWS,
 	// the target pool's path on Google Cloud, the load balancer's ID on DigitalOcean. Monitoring reads its
@@ -156,7 +157,15 @@ func New(ctx *infra.Context, name string, args *Args, opts ...infra.ResourceOpti
 	c.URL = infra.Val("http://www." + a.Domain + "/")
 	c.LoadBalancer = b.loadBalancer
 	c.Addresses = infra.All(b.addresses...)
-	c.NameServers = b.nameServers
+	// Cloud DNS gives its name servers fully qualified (a trailing dot), Route 53 and DigitalOcean do not: the
+	// output is the same on every cloud.
+	c.NameServers = infra.Apply(b.nameServers, func(ns []string) []string {
+		out := make([]string, len(ns))
+		for i, n := range ns {
+			out[i] = strings.TrimSuffix(n, ".")
+		}
+		return out
+	})
 	c.BackendPool = b.backendPool
 	if err := ctx.RegisterResourceOutputs(c, map[string]infra.AnyOutput{
 		"url": c.URL, "loadBalancer": c.LoadBalancer, "addresses": c.Addresses, "nameServers": c.NameServers, "backendPool": c.BackendPool,

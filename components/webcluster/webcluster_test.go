@@ -28,7 +28,7 @@ var cloudMocks = infratest.Mocks{
 			outs["arn"] = resource.NewString("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/" + r.Name)
 		case "aws:route53:Zone", "gcp:dns:ManagedZone":
 			outs["zoneId"] = resource.NewString("Z0" + strings.ToUpper(r.Name))
-			outs["nameServers"] = resource.NewList([]resource.PropertyValue{resource.NewString("ns-1.example.net"), resource.NewString("ns-2.example.net")})
+			outs["nameServers"] = resource.NewList([]resource.PropertyValue{resource.NewString("ns-1.example.net"), resource.NewString("ns-2.example.net.")})
 		case "gcp:compute:Address":
 			outs["ipAddress"] = resource.NewString("198.51.100.7")
 		case "digitalocean:index:Droplet":
