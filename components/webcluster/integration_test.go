@@ -177,13 +177,21 @@ func TestClusterOnSimulators(t *testing.T) {
 	for _, c := range clouds {
 		t.Run(string(c.cloud), func(t *testing.T) {
 			t.Parallel()
-			sim := c.start(t)
-			// Registered before Deploy, so it runs after the harness's destroy.
-			t.Cleanup(func() {
-				if n := sim.objects(); n != 0 {
-					t.Errorf("the simulator still holds %d objects after the destroy", n)
-				}
-			})
+			sim, real := realCloud(t, c.cloud)
+			if !real {
+				sim = c.start(t)
+				// Registered before Deploy, so it runs after the harness's destroy.
+				t.Cleanup(func() {
+					if n := sim.objects(); n != 0 {
+						t.Errorf("the simulator still holds %d objects after the destroy", n)
+					}
+				})
+			}
+			timeout := 5 * time.Minute
+			if real {
+				// Real load balancers take minutes to provision, real VMs to boot and pass their checks.
+				timeout = 45 * time.Minute
+			}
 			home := t.TempDir()
 			config := map[string]string{"cloud": string(c.cloud), "message": "v1"}
 			for k, v := range sim.config {
@@ -194,9 +202,12 @@ func TestClusterOnSimulators(t *testing.T) {
 				Config: config, Secrets: sim.secrets,
 				Env: append(append(append([]string{}, goenv...), sim.env...), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 					"INFRA_CACHE_DIR="+filepath.Join(home, "cache"), "INFRA_STACK=", "INFRA_PASSPHRASE="),
-				Timeout: 5 * time.Minute,
+				Timeout: timeout,
 			})
 			domain := d.Name() + ".example.com"
+			if real {
+				domain = d.Name() + "." + accDomain()
+			}
 			d.SetConfig("domain", domain)
 
 			outs := d.Up()
@@ -208,27 +219,104 @@ func TestClusterOnSimulators(t *testing.T) {
 			if len(addrs) != 2 || pool == "" || outs["loadBalancer"].Value == "" {
 				t.Fatalf("outputs %v: want two addresses, a load balancer and a backend pool", outs)
 			}
-			before := sim.vms()
-			if len(before) != 2 {
+			vms := sim.vms
+			if real {
+				// A real cloud is not asked for its VMs: their addresses, which a replacement changes, stand in.
+				vms = func() []string { return nil }
+			}
+			before := vms()
+			if !real && len(before) != 2 {
 				t.Fatalf("the simulator runs VMs %v, want 2", before)
 			}
 			d.Preview(auto.ExpectNoChanges())
 
 			// The release: every VM boots a new cloud-init, so each is replaced, one at a time.
-			waitFor(t, "both VMs healthy", func() bool { return sim.minHealthy(pool, time.Now()) == 2 })
+			if !real {
+				waitFor(t, "both VMs healthy", func() bool { return sim.minHealthy(pool, time.Now()) == 2 })
+			}
 			release := time.Now()
 			d.SetConfig("message", "v2")
-			d.Up()
-			if n := sim.minHealthy(pool, release); n < 1 {
-				t.Errorf("the load balancer had %d healthy members at some moment of the release; want at least 1 all along", n)
-			}
-			after := sim.vms()
-			if len(after) != 2 || slices.ContainsFunc(after, func(id string) bool { return slices.Contains(before, id) }) {
-				t.Errorf("VMs %v after the release, %v before: want two new ones", after, before)
+			outs = d.Up()
+			if real {
+				// The health record is the simulator's; on a real cloud the release's waits for health are what
+				// the test sees, and the new VMs must differ from the old.
+				t.Log("on a real cloud: the load balancer's healthy members during the release are asserted on the simulators only")
+				newAddrs, _ := outs["addresses"].Value.([]any)
+				if len(newAddrs) != 2 || slices.ContainsFunc(newAddrs, func(a any) bool { return slices.Contains(addrs, a) }) {
+					t.Errorf("addresses %v after the release, %v before: want two new VMs", newAddrs, addrs)
+				}
+			} else {
+				if n := sim.minHealthy(pool, release); n < 1 {
+					t.Errorf("the load balancer had %d healthy members at some moment of the release; want at least 1 all along", n)
+				}
+				after := vms()
+				if len(after) != 2 || slices.ContainsFunc(after, func(id string) bool { return slices.Contains(before, id) }) {
+					t.Errorf("VMs %v after the release, %v before: want two new ones", after, before)
+				}
 			}
 			d.Preview(auto.ExpectNoChanges())
 		})
 	}
+}
+
+// realCloud is the cloud itself instead of its simulator, when INFRA_ACC=1 and the cloud's credentials are in
+// the environment: AWS_ACCESS_KEY_ID, AWS_PROFILE or AWS_WEB_IDENTITY_TOKEN_FILE (region AWS_REGION, default
+// us-east-1); GOOGLE_CLOUD_PROJECT with GOOGLE_APPLICATION_CREDENTIALS or gcloud's application-default
+// credentials (region GOOGLE_CLOUD_REGION, default us-central1); DIGITALOCEAN_TOKEN. The machine's own credential
+// files are passed on, since the test runs the CLI with a HOME of its own.
+func realCloud(t *testing.T, cloud Cloud) (simulated, bool) {
+	if os.Getenv("INFRA_ACC") != "1" {
+		return simulated{}, false
+	}
+	home, _ := os.UserHomeDir()
+	fileEnv := func(key, path string) []string {
+		if os.Getenv(key) == "" {
+			if _, err := os.Stat(path); err == nil {
+				return []string{key + "=" + path}
+			}
+		}
+		return nil
+	}
+	or := func(key, def string) string {
+		if v := os.Getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	switch cloud {
+	case AWS:
+		if os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" && os.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE") == "" {
+			t.Log("INFRA_ACC=1 but no AWS credentials (AWS_ACCESS_KEY_ID, AWS_PROFILE or AWS_WEB_IDENTITY_TOKEN_FILE): on the simulator")
+			return simulated{}, false
+		}
+		return simulated{config: map[string]string{"aws:region": or("AWS_REGION", "us-east-1")},
+			env: append(fileEnv("AWS_CONFIG_FILE", filepath.Join(home, ".aws", "config")),
+				fileEnv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, ".aws", "credentials"))...)}, true
+	case GCP:
+		adc := filepath.Join(home, ".config", "gcloud")
+		if os.Getenv("GOOGLE_CLOUD_PROJECT") == "" || (os.Getenv("GOOGLE_APPLICATION_CREDENTIALS") == "" && fileEnv("CLOUDSDK_CONFIG", adc) == nil) {
+			t.Log("INFRA_ACC=1 but no Google Cloud project and credentials (GOOGLE_CLOUD_PROJECT, GOOGLE_APPLICATION_CREDENTIALS): on the simulator")
+			return simulated{}, false
+		}
+		return simulated{config: map[string]string{"gcp:project": os.Getenv("GOOGLE_CLOUD_PROJECT"), "gcp:region": or("GOOGLE_CLOUD_REGION", "us-central1")},
+			env: fileEnv("CLOUDSDK_CONFIG", adc)}, true
+	case DigitalOcean:
+		if os.Getenv("DIGITALOCEAN_TOKEN") == "" {
+			t.Log("INFRA_ACC=1 but no DIGITALOCEAN_TOKEN: on the simulator")
+			return simulated{}, false
+		}
+		return simulated{}, true
+	}
+	return simulated{}, false
+}
+
+// accDomain is the parent of the zones the test creates on a real cloud: INFRA_ACC_DOMAIN, else a name no one
+// serves (the clouds refuse zones under example.com).
+func accDomain() string {
+	if d := os.Getenv("INFRA_ACC_DOMAIN"); d != "" {
+		return d
+	}
+	return "infra-acceptance.net"
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
