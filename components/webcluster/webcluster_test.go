@@ -1,7 +1,6 @@
 package webcluster
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,61 +8,12 @@ import (
 	"github.com/infrago/infra/sdk/infra"
 	"github.com/infrago/infra/sdk/infratest"
 	"github.com/infrago/infra/sdk/resource"
+
+	"github.com/infrago/infra/components/webcluster/webclustertest"
 )
 
-// cloudMocks play the three providers: the functions the component calls, and the outputs only a cloud knows
-// (addresses, ARNs, name servers).
-var cloudMocks = infratest.Mocks{
-	NewResource: func(r infratest.ResourceArgs) (string, resource.PropertyMap, error) {
-		outs := r.Inputs.Copy()
-		id := r.Name + "-id"
-		switch r.Type {
-		case "aws:ec2:Instance", "gcp:compute:Instance":
-			outs["publicIp"] = resource.NewString(addressOf(r.Name))
-		case "aws:lb:LoadBalancer":
-			outs["arn"] = resource.NewString("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/" + r.Name)
-			outs["dnsName"] = resource.NewString(r.Name + ".us-east-1.elb.amazonaws.com")
-			outs["zoneId"] = resource.NewString("Z35SXDOTRQ7X7K")
-		case "aws:lb:TargetGroup":
-			outs["arn"] = resource.NewString("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/" + r.Name)
-		case "aws:route53:Zone", "gcp:dns:ManagedZone":
-			outs["zoneId"] = resource.NewString("Z0" + strings.ToUpper(r.Name))
-			outs["nameServers"] = resource.NewList([]resource.PropertyValue{resource.NewString("ns-1.example.net"), resource.NewString("ns-2.example.net.")})
-		case "gcp:compute:Address":
-			outs["ipAddress"] = resource.NewString("198.51.100.7")
-		case "digitalocean:index:Droplet":
-			outs["ipv4Address"] = resource.NewString(addressOf(r.Name))
-		case "digitalocean:index:LoadBalancer":
-			outs["ip"] = resource.NewString("198.51.100.9")
-		}
-		return id, outs, nil
-	},
-	Call: func(c infratest.CallArgs) (resource.PropertyMap, error) {
-		switch c.Token {
-		case "aws:ec2:getDefaultVpc":
-			return resource.MapFromGo(map[string]any{"vpcId": "vpc-1", "cidrBlock": "172.31.0.0/16",
-				"subnetIds": []string{"subnet-a", "subnet-b"}, "availabilityZones": []string{"us-east-1a", "us-east-1b"}})
-		case "aws:ec2:getAmi":
-			return resource.MapFromGo(map[string]any{"imageId": "ami-0abc", "architecture": "x86_64"})
-		case "gcp:compute:getImage":
-			return resource.MapFromGo(map[string]any{"imageId": "projects/debian-cloud/global/images/debian-12-v1", "family": "debian-12"})
-		case "gcp:compute:getZones":
-			return resource.MapFromGo(map[string]any{"names": []string{"us-central1-a", "us-central1-b", "us-central1-c"}})
-		case "digitalocean:index:getImage":
-			return resource.MapFromGo(map[string]any{"slug": "ubuntu-24-04-x64", "imageId": 1})
-		}
-		return nil, fmt.Errorf("no mock for %s", c.Token)
-	},
-}
-
-// addressOf gives VM "<cluster>-web-<n>" the address 203.0.113.<10+n>.
-func addressOf(vm string) string {
-	var n int
-	if i := strings.LastIndexByte(vm, '-'); i >= 0 {
-		_, _ = fmt.Sscan(vm[i+1:], &n)
-	}
-	return fmt.Sprintf("203.0.113.%d", 10+n)
-}
+// cloudMocks play the three providers: webclustertest's, which the programs using the component use too.
+var cloudMocks = webclustertest.Mocks()
 
 func cluster(args Args) func(*infra.Context) error {
 	return func(ctx *infra.Context) error {

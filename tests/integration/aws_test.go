@@ -1,9 +1,6 @@
 package integration
 
 import (
-	"bytes"
-	"context"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -150,21 +147,11 @@ func TestAWSWebclusterDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "sh", filepath.Join(webclusterDir(), "demo.sh"))
-	cmd.Env = append(slices.Clone(p.env), "INFRA_BIN="+infraBin, "THROTTLE=0.1", "ERRORS=0.05")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("demo.sh failed: %v\n%s", err, out.String())
-	}
+	out := runDemo(t, filepath.Join(webclusterDir(), "demo.sh"), append(slices.Clone(p.env), "THROTTLE=0.1", "ERRORS=0.05"), commandTimeout)
 	for _, want := range []string{"Resources: 12 created", "Resources: 12 unchanged", "Resources: 2 created, 12 unchanged",
 		"Resources: 14 deleted", "the simulator holds no objects", "Demo complete"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("the demo's output lacks %q:\n%s", want, out.String())
+		if !strings.Contains(out, want) {
+			t.Errorf("the demo's output lacks %q:\n%s", want, out)
 		}
 	}
 }

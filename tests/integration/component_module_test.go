@@ -67,14 +67,7 @@ func TestComponentFromItsOwnModule(t *testing.T) {
 	if err := p.writeFile("main.go", componentMain); err != nil {
 		t.Fatal(err)
 	}
-	// The checksums of the SDK's own dependencies, which a machine with access to sum.golang.org would look up.
-	sums, err := os.ReadFile(filepath.Join(repoRoot, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.writeFile("go.sum", string(sums)); err != nil {
-		t.Fatal(err)
-	}
+	p.copyRepoSums()
 	get := exec.Command("go", "get", componentModule+"@v1.0.0")
 	get.Dir, get.Env = p.dir, p.env
 	if out, err := get.CombinedOutput(); err != nil {
@@ -146,5 +139,18 @@ func publishModule(t *testing.T, dir, module, version, proxy string) {
 	}
 	if err != nil {
 		t.Fatalf("zip %s: %v", module, err)
+	}
+}
+
+// copyRepoSums gives the project the repository's go.sum: the checksums of the SDK's own dependencies, which a
+// machine with access to sum.golang.org would look up, so that its go commands need no network.
+func (p *project) copyRepoSums() {
+	p.t.Helper()
+	sums, err := os.ReadFile(filepath.Join(repoRoot, "go.sum"))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if err := p.writeFile("go.sum", string(sums)); err != nil {
+		p.t.Fatal(err)
 	}
 }

@@ -21,15 +21,7 @@ func TestHelloDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "sh", filepath.Join(repoRoot, "examples", "hello", "demo.sh"))
-	cmd.Env = append(slices.Clone(p.env), "INFRA_BIN="+infraBin)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("demo.sh failed: %v\n%s", err, out.String())
-	}
+	out := runDemo(t, filepath.Join(repoRoot, "examples", "hello", "demo.sh"), p.env, commandTimeout)
 	for _, want := range []string{
 		"Resources: 9 created",
 		"Resources: 9 unchanged",
@@ -38,12 +30,12 @@ func TestHelloDemo(t *testing.T) {
 		"Resources: 9 deleted",
 		"Demo complete",
 	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("the demo's output lacks %q:\n%s", want, out.String())
+		if !strings.Contains(out, want) {
+			t.Errorf("the demo's output lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out.String(), "tok-") {
-		t.Errorf("the demo's secret API token appears in its output:\n%s", out.String())
+	if strings.Contains(out, "tok-") {
+		t.Errorf("the demo's secret API token appears in its output:\n%s", out)
 	}
 }
 
@@ -61,18 +53,7 @@ func TestMulticloudDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), demoTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "sh", filepath.Join(repoRoot, "examples", "multicloud", "demo.sh"))
-	cmd.Env = append(slices.Clone(p.env), "INFRA_BIN="+infraBin)
-	// The script and the simulators it starts are one process group, killed together on a timeout.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("demo.sh failed: %v\n%s", err, out.String())
-	}
+	out := runDemo(t, filepath.Join(repoRoot, "examples", "multicloud", "demo.sh"), p.env, demoTimeout)
 	want := []string{
 		"Resources: 26 created",              // web: two clusters of two VMs
 		"Resources: 11 created",              // dns: the domain, 8 NS records, www
@@ -86,11 +67,30 @@ func TestMulticloudDemo(t *testing.T) {
 		want = append(want, "the simulators hold no objects")
 	}
 	for _, w := range want {
-		if !strings.Contains(out.String(), w) {
-			t.Errorf("the demo's output lacks %q:\n%s", w, out.String())
+		if !strings.Contains(out, w) {
+			t.Errorf("the demo's output lacks %q:\n%s", w, out)
 		}
 	}
-	if strings.Contains(out.String(), "simulator-secret") {
-		t.Errorf("the demo's secret key appears in its output:\n%s", out.String())
+	if strings.Contains(out, "simulator-secret") {
+		t.Errorf("the demo's secret key appears in its output:\n%s", out)
 	}
+}
+
+// runDemo runs a demo script with sh, in env plus INFRA_BIN (the binary under test), and returns what it printed.
+// The script and what it starts (a simulator) are one process group, killed together when timeout passes; a
+// script that fails fails the test.
+func runDemo(t *testing.T, script string, env []string, timeout time.Duration) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", script)
+	cmd.Env = append(slices.Clone(env), "INFRA_BIN="+infraBin)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s failed: %v\n%s", script, err, out.String())
+	}
+	return out.String()
 }

@@ -1,12 +1,9 @@
 package integration
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -245,21 +242,11 @@ func TestDOWebclusterDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "sh", filepath.Join(doWebclusterDir(), "demo.sh"))
-	cmd.Env = append(slices.Clone(p.env), "INFRA_BIN="+infraBin, "THROTTLE=0.1", "ERRORS=0.05")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("demo.sh failed: %v\n%s", err, out.String())
-	}
+	out := runDemo(t, filepath.Join(doWebclusterDir(), "demo.sh"), append(slices.Clone(p.env), "THROTTLE=0.1", "ERRORS=0.05"), commandTimeout)
 	for _, want := range []string{"Resources: 13 created", "Resources: 13 unchanged", "1 replaced",
 		"Resources: 13 deleted", "the simulator holds no objects", "Demo complete"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("the demo's output lacks %q:\n%s", want, out.String())
+		if !strings.Contains(out, want) {
+			t.Errorf("the demo's output lacks %q:\n%s", want, out)
 		}
 	}
 }

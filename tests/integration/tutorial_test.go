@@ -149,14 +149,7 @@ func TestTutorial(t *testing.T) {
 	if err := p.writeFile("Infra.yaml", string(infraYAML)+tut.files["Infra.yaml (appended)"]); err != nil {
 		t.Fatal(err)
 	}
-	// The checksums of the SDK's own dependencies, which a machine with access to sum.golang.org would look up.
-	sums, err := os.ReadFile(filepath.Join(repoRoot, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.writeFile("go.sum", string(sums)); err != nil {
-		t.Fatal(err)
-	}
+	p.copyRepoSums()
 	run("tidy")
 	want("test", run("test"), "ok  \tshop")
 
