@@ -25,6 +25,11 @@ else
 	step() { printf '\n== %s\n' "$*"; }
 fi
 fail() { echo "demo failed: $*" >&2; exit 1; }
+# up runs `infra up --yes`, shows its output and keeps it in $out for the checks; $1 says what failed if it fails.
+up() {
+	out=$("$infra" up --yes) || { echo "$out"; fail "$1"; }
+	echo "$out"
+}
 started=$(date +%s)
 
 # Nothing on the machine may steer a provider to a real account.
@@ -74,8 +79,7 @@ done
 "$infra" config ls
 
 step "web: infra up --yes (two VMs behind a load balancer, and a DNS zone, on each of AWS and Google Cloud)"
-out=$("$infra" up --yes) || { echo "$out"; fail "the web stack's up failed"; }
-echo "$out"
+up "the web stack's up failed"
 echo "$out" | grep -q 'created' || fail "the web stack's up created nothing"
 
 step "web: infra outputs"
@@ -89,8 +93,7 @@ cd "$work/dns"
 "$infra" config set digitalocean:pollInterval 50ms
 
 step "dns: infra up --yes (the parent domain delegates aws. and gcp. to the clusters' name servers, read from the web stack)"
-out=$("$infra" up --yes) || { echo "$out"; fail "the dns stack's up failed"; }
-echo "$out"
+up "the dns stack's up failed"
 echo "$out" | grep -q 'ns-0' || fail "the dns stack made no NS records from the web stack's name servers"
 
 step "dns: infra outputs"
@@ -99,8 +102,7 @@ step "dns: infra outputs"
 step "web: infra config set count 3; infra up --yes (one more VM on each cloud; nothing is replaced)"
 cd "$work/web"
 "$infra" config set count 3
-out=$("$infra" up --yes) || { echo "$out"; fail "the up after the count change failed"; }
-echo "$out"
+up "the up after the count change failed"
 echo "$out" | grep -q 'aws-web-2 ' || fail "the AWS cluster should have gained aws-web-2"
 echo "$out" | grep -q 'gcp-web-2 ' || fail "the Google Cloud cluster should have gained gcp-web-2"
 if echo "$out" | grep -Eq '[0-9]+ (replaced|deleted)'; then
