@@ -177,8 +177,8 @@ func TestClusterOnSimulators(t *testing.T) {
 	for _, c := range clouds {
 		t.Run(string(c.cloud), func(t *testing.T) {
 			t.Parallel()
-			sim, real := realCloud(t, c.cloud)
-			if !real {
+			sim, onCloud := realCloud(t, c.cloud)
+			if !onCloud {
 				sim = c.start(t)
 				// Registered before Deploy, so it runs after the harness's destroy.
 				t.Cleanup(func() {
@@ -188,7 +188,7 @@ func TestClusterOnSimulators(t *testing.T) {
 				})
 			}
 			timeout := 5 * time.Minute
-			if real {
+			if onCloud {
 				// Real load balancers take minutes to provision, real VMs to boot and pass their checks.
 				timeout = 45 * time.Minute
 			}
@@ -205,7 +205,7 @@ func TestClusterOnSimulators(t *testing.T) {
 				Timeout: timeout,
 			})
 			domain := d.Name() + ".example.com"
-			if real {
+			if onCloud {
 				domain = d.Name() + "." + accDomain()
 			}
 			d.SetConfig("domain", domain)
@@ -219,25 +219,22 @@ func TestClusterOnSimulators(t *testing.T) {
 			if len(addrs) != 2 || pool == "" || outs["loadBalancer"].Value == "" {
 				t.Fatalf("outputs %v: want two addresses, a load balancer and a backend pool", outs)
 			}
-			vms := sim.vms
-			if real {
-				// A real cloud is not asked for its VMs: their addresses, which a replacement changes, stand in.
-				vms = func() []string { return nil }
-			}
-			before := vms()
-			if !real && len(before) != 2 {
-				t.Fatalf("the simulator runs VMs %v, want 2", before)
+			var before []string
+			if !onCloud {
+				if before = sim.vms(); len(before) != 2 {
+					t.Fatalf("the simulator runs VMs %v, want 2", before)
+				}
 			}
 			d.Preview(auto.ExpectNoChanges())
 
 			// The release: every VM boots a new cloud-init, so each is replaced, one at a time.
-			if !real {
+			if !onCloud {
 				waitFor(t, "both VMs healthy", func() bool { return sim.minHealthy(pool, time.Now()) == 2 })
 			}
 			release := time.Now()
 			d.SetConfig("message", "v2")
 			outs = d.Up()
-			if real {
+			if onCloud {
 				// The health record is the simulator's; on a real cloud the release's waits for health are what
 				// the test sees, and the new VMs must differ from the old.
 				t.Log("on a real cloud: the load balancer's healthy members during the release are asserted on the simulators only")
@@ -249,7 +246,7 @@ func TestClusterOnSimulators(t *testing.T) {
 				if n := sim.minHealthy(pool, release); n < 1 {
 					t.Errorf("the load balancer had %d healthy members at some moment of the release; want at least 1 all along", n)
 				}
-				after := vms()
+				after := sim.vms()
 				if len(after) != 2 || slices.ContainsFunc(after, func(id string) bool { return slices.Contains(before, id) }) {
 					t.Errorf("VMs %v after the release, %v before: want two new ones", after, before)
 				}
