@@ -77,15 +77,24 @@ func (r *StackReference) Output(name string) Output[any] {
 // StackOutput is the named output of a referenced stack decoded as T. It fails when the stack has no such output
 // or it does not fit T.
 func StackOutput[T any](r *StackReference, name string) (Output[T], error) {
+	t, secret, err := decodeOutput[T](r, name)
+	if err != nil {
+		return Output[T]{}, err
+	}
+	return Output[T]{s: resolvedState(t, secret)}, nil
+}
+
+// decodeOutput is the named output decoded as T, and whether it is a secret.
+func decodeOutput[T any](r *StackReference, name string) (T, bool, error) {
+	var t T
 	v, ok := r.outputs[name]
 	if !ok {
-		return Output[T]{}, fmt.Errorf("stack %s has no output %q (it has: %v)", r.name, name, r.OutputNames())
+		return t, false, fmt.Errorf("stack %s has no output %q (it has: %v)", r.name, name, r.OutputNames())
 	}
-	var t T
 	if err := resource.ToGo(v, &t); err != nil {
-		return Output[T]{}, fmt.Errorf("output %q of stack %s: %w", name, r.name, err)
+		return t, false, fmt.Errorf("output %q of stack %s: %w", name, r.name, err)
 	}
-	return Output[T]{s: resolvedState(t, v.ContainsSecrets())}, nil
+	return t, v.ContainsSecrets(), nil
 }
 
 // StackValue is the named output of a referenced stack decoded as T, as a plain Go value. A stack reference's
@@ -93,18 +102,12 @@ func StackOutput[T any](r *StackReference, name string) (Output[T], error) {
 // to make, which clouds to cover. A secret output is refused (its value would lose its secrecy): read it with
 // StackOutput.
 func StackValue[T any](r *StackReference, name string) (T, error) {
-	var t T
-	v, ok := r.outputs[name]
-	if !ok {
-		return t, fmt.Errorf("stack %s has no output %q (it has: %v)", r.name, name, r.OutputNames())
+	t, secret, err := decodeOutput[T](r, name)
+	if err == nil && secret {
+		var zero T
+		return zero, fmt.Errorf("output %q of stack %s is a secret: read it with infra.StackOutput, which keeps it secret", name, r.name)
 	}
-	if v.ContainsSecrets() {
-		return t, fmt.Errorf("output %q of stack %s is a secret: read it with infra.StackOutput, which keeps it secret", name, r.name)
-	}
-	if err := resource.ToGo(v, &t); err != nil {
-		return t, fmt.Errorf("output %q of stack %s: %w", name, r.name, err)
-	}
-	return t, nil
+	return t, err
 }
 
 // SecretsFile is a sops-encrypted file (YAML, JSON or dotenv) the engine decrypted for the program. Every value

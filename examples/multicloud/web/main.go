@@ -42,10 +42,13 @@ func program(ctx *infra.Context) error {
 		if err != nil {
 			return err
 		}
-		all = append(all, infra.Apply3(web.LoadBalancer, web.Addresses, web.NameServers,
-			func(lb string, addrs, ns []string) multicloud.Cluster {
-				return multicloud.Cluster{URL: "http://www." + zone + "/", Zone: zone, LoadBalancer: lb, Addresses: addrs, NameServers: ns}
-			}))
+		c := infra.Apply3(web.LoadBalancer, web.Addresses, web.NameServers, func(lb string, addrs, ns []string) multicloud.Cluster {
+			return multicloud.Cluster{Zone: zone, LoadBalancer: lb, Addresses: addrs, NameServers: ns}
+		})
+		all = append(all, infra.Apply2(web.URL, c, func(url string, c multicloud.Cluster) multicloud.Cluster {
+			c.URL = url
+			return c
+		}))
 		ctx.Export(string(cloud)+"Url", web.URL)
 	}
 	ctx.Export(multicloud.DomainOutput, infra.Val(domain))
